@@ -1,0 +1,136 @@
+--- unixipc: everything perlipc teaches, for Lua 5.4.
+--
+-- Signals with deferred ("safe") delivery, pipes, processes, sockets and
+-- SysV IPC on one buffered handle type. This front module composes the
+-- primitives of the C module `unixipc.core`; every function of the core is
+-- also a function of this table.
+--
+-- Conventions: a failed system call returns `nil, message, errno`; a
+-- timeout returns `nil, "timeout", ipc.errno.ETIMEDOUT`; a programming error
+-- (wrong type, unknown name, negative size, closed handle) raises.
+-- @module unixipc
+-- @usage local ipc = require "unixipc"
+local core = require "unixipc.core"
+
+local private = { _guarded_pcall = true }
+local ipc = {}
+for name, value in pairs(core) do
+  if not private[name] then ipc[name] = value end
+end
+
+local pack, unpack = table.pack, table.unpack
+local ETIMEDOUT = core.errno.ETIMEDOUT
+
+-- A setting that can be given back to ipc.signal: a C handler unixipc did
+-- not install cannot be reinstalled from Lua, so it comes back as DEFAULT.
+local function restorable(setting)
+  if setting == "OTHER" then return "DEFAULT" end
+  return setting
+end
+
+--- Signal settings as a table, like Perl's `%SIG`.
+-- Reading gives the current setting (a function, `"IGNORE"`, `"DEFAULT"`,
+-- or `"OTHER"` for a C handler installed by other code); assigning a
+-- function, `"IGNORE"`, `"DEFAULT"` or nil sets it.
+-- @table SIG
+-- @usage ipc.SIG.INT = function(name) error("Somebody sent me a SIG" .. name) end
+ipc.SIG = setmetatable({}, {
+  __index = function(_, sig) return core.getsignal(sig) end,
+  __newindex = function(_, sig, handler) core.signal(sig, handler) end,
+  __pairs = function()
+    local names, i = core.signals(), 0
+    return function()
+      i = i + 1
+      local name = names[i]
+      if name then return name, core.getsignal(name) end
+    end
+  end,
+})
+
+-- Raise the error a protected call caught, or return its results.
+local function finish(res)
+  if not res[1] then error(res[2], 0) end
+  return unpack(res, 2, res.n)
+end
+
+--- Run `fn(...)` with `handler` set for `sig`, restoring the previous setting
+-- on return and on error (Perl's `local $SIG{X}`).
+-- @param sig signal name or number
+-- @param handler function, "IGNORE" or "DEFAULT"
+-- @tparam function fn
+-- @return fn's results; an error of fn is raised again
+-- @usage ipc.with_signal("HUP", "IGNORE", ipc.kill, "HUP", -ipc.getpgrp())
+function ipc.with_signal(sig, handler, fn, ...)
+  local previous = core.signal(sig, handler)
+  local res = pack(pcall(fn, ...))
+  core.signal(sig, restorable(previous))
+  return finish(res)
+end
+
+--- Run `fn(...)` with the signals `sigs` blocked; what arrived meanwhile is
+-- delivered after, before this returns.
+-- @param sigs a signal name or an array of names
+-- @tparam function fn
+-- @return fn's results
+function ipc.blocked(sigs, fn, ...)
+  local previous = core.sigblock(sigs)
+  local res = pack(pcall(fn, ...))
+  core.sigsetmask(previous)
+  core.dispatch()
+  return finish(res)
+end
+
+local function checknumber(fname, arg, v)
+  if math.type(v) == nil then
+    error(string.format("bad argument #%d to '%s' (number expected, got %s)",
+      arg, fname, type(v)), 3)
+  end
+  if v < 0 then
+    error(string.format("bad argument #%d to '%s' (timeout must not be negative)",
+      arg, fname), 3)
+  end
+end
+
+local function checkcallable(fname, arg, fn)
+  local mt = getmetatable(fn)
+  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    error(string.format("bad argument #%d to '%s' (function expected, got %s)",
+      arg, fname, type(fn)), 3)
+  end
+end
+
+--- The perlipc alarm idiom: run `fn(...)` for at most `seconds`.
+-- The ALRM handler is installed without SA_RESTART, so it also breaks out
+-- of a stock `io.read`. An earlier alarm and ALRM handler are restored (the
+-- earlier alarm with the time it has left).
+-- @number seconds
+-- @tparam function fn
+-- @return true and fn's results, or nil, "timeout", ETIMEDOUT; another
+-- error of fn is raised again after restoring
+-- @usage local ok = ipc.timeout(10, ipc.flock, fh, "ex")
+function ipc.timeout(seconds, fn, ...)
+  checknumber("timeout", 1, seconds)
+  checkcallable("timeout", 2, fn)
+  local started = core.monotime()
+  local earlier = core.alarm(0)
+  local guard = {}
+  local token = setmetatable({}, { __tostring = function() return "timeout" end })
+  local previous = core.signal("ALRM", function()
+    if not guard.done then error(token, 0) end
+  end, { restart = false })
+  core.alarm(seconds > 0 and seconds or 1e-6)
+  local res = pack(core._guarded_pcall(guard, fn, ...))
+  core.alarm(0)
+  local dispatched = pack(pcall(core.dispatch))  -- a ring that came late
+  core.signal("ALRM", restorable(previous))
+  if earlier > 0 then
+    core.alarm(math.max(earlier - (core.monotime() - started), 1e-6))
+  end
+  finish(dispatched)
+  if not res[1] and res[2] == token then
+    return nil, "timeout", ETIMEDOUT
+  end
+  return true, finish(res)
+end
+
+return ipc

@@ -1,0 +1,949 @@
+/*
+ * handle.c — one buffered, binary-safe handle type for every descriptor.
+ *
+ * Layers, bottom up: a driver makes one attempt at a read or write that never
+ * blocks (recv/send with MSG_DONTWAIT for sockets, RWF_NOWAIT for pipes and
+ * FIFOs, poll first where the kernel offers neither); io_wait() waits through
+ * wait.c when an attempt would block, so signals, timeouts and blocking mode
+ * apply uniformly; the input buffer serves Lua 5.4's read formats, lines and
+ * expect; the output buffer implements setvbuf. Pipes, sockets, FIFOs and
+ * ptys all use this one type.
+ *
+ * A Lua signal handler may run inside any wait, and may even close or read
+ * the handle: after every wait the buffer pointers are taken afresh and a
+ * closed handle raises.
+ */
+#include "unixipc.h"
+
+#include <ctype.h>
+#include <locale.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "lualib.h"
+
+#define READ_CHUNK (64 * 1024)    /* input buffer size, grown on demand */
+#define WRITE_CHUNK (16 * 1024)   /* default output buffer */
+#define KEEP_MAX (1024 * 1024)    /* a buffer grown past this is given back */
+
+enum { VBUF_NO, VBUF_LINE, VBUF_FULL };
+enum { KIND_POLLFIRST = UIPC_KIND_SOCKET + 1 };
+
+static uipc_handle *pending_list;  /* handles holding unwritten output */
+
+/* ---- memory through the state's allocator ---- */
+
+static void *mem_resize(lua_State *L, void *p, size_t old, size_t size) {
+  void *ud;
+  lua_Alloc alloc = lua_getallocf(L, &ud);
+  void *q = alloc(ud, p, old, size);
+  if (q == NULL && size > 0)
+    luaL_error(L, "not enough memory");
+  return q;
+}
+
+static void buffers_free(lua_State *L, uipc_handle *h) {
+  mem_resize(L, h->rbuf, h->rcap, 0);
+  mem_resize(L, h->wbuf, h->wcap, 0);
+  h->rbuf = h->wbuf = NULL;
+  h->rcap = h->rpos = h->rlen = h->wcap = h->wlen = 0;
+}
+
+/* ---- the list of handles with pending output (flushed before a fork) ---- */
+
+static void pending_update(uipc_handle *h) {
+  int want = h->wlen > 0 && h->fd >= 0;
+  if (want == !!(h->flags & UIPC_H_PENDING))
+    return;
+  if (want) {
+    h->next_pending = pending_list;
+    h->prev_pending = NULL;
+    if (pending_list)
+      pending_list->prev_pending = h;
+    pending_list = h;
+    h->flags |= UIPC_H_PENDING;
+  } else {
+    if (h->prev_pending)
+      h->prev_pending->next_pending = h->next_pending;
+    else
+      pending_list = h->next_pending;
+    if (h->next_pending)
+      h->next_pending->prev_pending = h->prev_pending;
+    h->flags &= ~UIPC_H_PENDING;
+  }
+}
+
+/* ---- drivers: one attempt that does not block ---- */
+
+/* Bytes moved, or -1 with errno (EAGAIN: it would block). `ready` says that
+ * poll has just reported the descriptor ready. */
+static ssize_t attempt(uipc_handle *h, int writing, void *buf, size_t n, int ready) {
+  struct iovec iov = { buf, n };
+  ssize_t r;
+  switch (h->kind) {
+  case UIPC_KIND_SOCKET:
+    return writing ? send(h->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                   : recv(h->fd, buf, n, MSG_DONTWAIT);
+  case UIPC_KIND_NOWAIT:
+    r = writing ? pwritev2(h->fd, &iov, 1, -1, RWF_NOWAIT)
+                : preadv2(h->fd, &iov, 1, -1, RWF_NOWAIT);
+    if (r >= 0 || (errno != EOPNOTSUPP && errno != EINVAL))
+      return r;
+    h->kind = KIND_POLLFIRST;  /* this descriptor cannot: poll, then act */
+    /* fall through */
+  case KIND_POLLFIRST:
+    if (!ready) {
+      errno = EAGAIN;
+      return -1;
+    }
+    /* fall through */
+  default:
+    return writing ? write(h->fd, buf, n) : read(h->fd, buf, n);
+  }
+}
+
+/* Wait until the handle can go on. 1 ready, 0 timeout, -1 error. */
+static int io_wait(lua_State *L, uipc_handle *h, int writing, double deadline) {
+  if (h->flags & UIPC_H_NONBLOCK) {
+    errno = EAGAIN;
+    return -1;
+  }
+  int ev = uipc_wait_fd(L, h->fd, writing ? POLLOUT : POLLIN, deadline);
+  if (h->fd < 0)
+    luaL_error(L, "handle closed by a signal handler during a %s",
+               writing ? "write" : "read");
+  return ev < 0 ? -1 : ev > 0;
+}
+
+/* One driver operation carried to completion or failure:
+ * bytes (> 0, or 0 at end of input), -1 error (errno), -2 timeout.
+ * `buf` is taken afresh from `getbuf` after every wait. */
+typedef char *(*bufget)(uipc_handle *h, void *ctx, size_t *n);
+
+static ssize_t io_op(lua_State *L, uipc_handle *h, int writing, bufget getbuf,
+                     void *ctx, double deadline) {
+  int ready = 0;
+  for (;;) {
+    size_t n;
+    char *buf = getbuf(h, ctx, &n);
+    ssize_t r = attempt(h, writing, buf, n, ready);
+    if (r >= 0)
+      return r;
+    ready = 0;
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return -1;
+    int w = io_wait(L, h, writing, deadline);
+    if (w <= 0)
+      return w == 0 ? -2 : -1;
+    ready = 1;
+  }
+}
+
+/* ---- input buffer ---- */
+
+static size_t unread(const uipc_handle *h) {
+  return h->rlen - h->rpos;
+}
+
+/* Make room for at least `want` more bytes after the unread ones. */
+static void rbuf_reserve(lua_State *L, uipc_handle *h, size_t want) {
+  if (h->rpos == h->rlen)
+    h->rpos = h->rlen = 0;
+  if (h->rcap - h->rlen >= want)
+    return;
+  size_t left = unread(h);
+  if (h->rpos > 0 && h->rcap - left >= want) {
+    memmove(h->rbuf, h->rbuf + h->rpos, left);
+    h->rpos = 0;
+    h->rlen = left;
+    return;
+  }
+  size_t cap = h->rcap ? h->rcap : READ_CHUNK;
+  while (cap - left < want)
+    cap *= 2;
+  char *nb = mem_resize(L, NULL, 0, cap);
+  if (left)
+    memcpy(nb, h->rbuf + h->rpos, left);
+  mem_resize(L, h->rbuf, h->rcap, 0);
+  h->rbuf = nb;
+  h->rcap = cap;
+  h->rpos = 0;
+  h->rlen = left;
+}
+
+/* A buffer grown for one big read goes back to its usual size. */
+static void rbuf_shrink(lua_State *L, uipc_handle *h) {
+  if (h->rcap > KEEP_MAX && unread(h) == 0) {
+    mem_resize(L, h->rbuf, h->rcap, 0);
+    h->rbuf = NULL;
+    h->rcap = h->rpos = h->rlen = 0;
+  }
+}
+
+static char *rbuf_space(uipc_handle *h, void *ctx, size_t *n) {
+  (void)ctx;
+  *n = h->rcap - h->rlen;
+  return h->rbuf + h->rlen;
+}
+
+/* Read more input: 1 got some, 0 end of input, -1 error, -2 timeout. */
+static int fill(lua_State *L, uipc_handle *h, double deadline) {
+  if (h->rcap - h->rlen < READ_CHUNK / 4)
+    rbuf_reserve(L, h, h->rcap ? h->rcap / 2 : READ_CHUNK);
+  ssize_t r = io_op(L, h, 0, rbuf_space, NULL, deadline);
+  if (r > 0) {
+    h->rlen += (size_t)r;
+    return 1;
+  }
+  return (int)r;
+}
+
+static void consume(uipc_handle *h, size_t n) {
+  h->rpos += n;
+  if (h->rpos == h->rlen)
+    h->rpos = h->rlen = 0;
+}
+
+/* ---- handle lifecycle ---- */
+
+static uipc_handle *tohandle(lua_State *L, int arg) {
+  return (uipc_handle *)luaL_checkudata(L, arg, UIPC_HANDLE_MT);
+}
+
+uipc_handle *uipc_handle_check(lua_State *L, int arg) {
+  uipc_handle *h = tohandle(L, arg);
+  if (h->closef == NULL)
+    luaL_error(L, "attempt to use a closed handle");
+  return h;
+}
+
+uipc_handle *uipc_handle_new(lua_State *L) {
+  uipc_handle *h = (uipc_handle *)lua_newuserdatauv(L, sizeof *h, 1);
+  memset(h, 0, sizeof *h);
+  h->fd = -1;
+  h->timeout = -1;
+  luaL_setmetatable(L, UIPC_HANDLE_MT);
+  return h;
+}
+
+/* The plain strategy: close the descriptor. */
+static int close_fd(lua_State *L, uipc_handle *h, int fd) {
+  (void)h;
+  if (close(fd) < 0 && errno != EINTR)
+    return uipc_fail(L, "close", NULL);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef) {
+  struct stat st;
+  h->fd = fd;
+  h->closef = closef ? closef : close_fd;
+  h->kind = UIPC_KIND_PLAIN;
+  if (fstat(fd, &st) == 0) {
+    if (S_ISSOCK(st.st_mode))
+      h->kind = UIPC_KIND_SOCKET;
+    else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+      h->kind = UIPC_KIND_NOWAIT;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK))
+    h->flags |= UIPC_H_NONBLOCK;
+}
+
+/* ---- output ---- */
+
+static char *wbuf_data(uipc_handle *h, void *ctx, size_t *n) {
+  (void)ctx;
+  *n = h->wlen;
+  return h->wbuf;
+}
+
+/* Write out the output buffer: 0 done, -1 error, -2 timeout. With
+ * `may_wait` false it only writes what the descriptor takes at once. */
+static int flush_buffer(lua_State *L, uipc_handle *h, double deadline, int may_wait) {
+  int rc = 0;
+  while (h->wlen > 0 && h->fd >= 0) {
+    ssize_t r;
+    if (may_wait) {
+      r = io_op(L, h, 1, wbuf_data, NULL, deadline);
+    } else {
+      r = attempt(h, 1, h->wbuf, h->wlen, 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+    }
+    if (r < 0) {
+      rc = (int)r;
+      break;
+    }
+    memmove(h->wbuf, h->wbuf + r, h->wlen - (size_t)r);
+    h->wlen -= (size_t)r;
+  }
+  pending_update(h);
+  return rc;
+}
+
+/* Output that is not in the buffer (a string anchored on the Lua stack). */
+typedef struct {
+  const char *s;
+  size_t len;
+} span;
+
+static char *span_get(uipc_handle *h, void *ctx, size_t *n) {
+  (void)h;
+  *n = ((span *)ctx)->len;
+  return (char *)((span *)ctx)->s;
+}
+
+static int write_direct(lua_State *L, uipc_handle *h, const char *s, size_t len,
+                        double deadline) {
+  while (len > 0) {
+    span sp = { s, len };
+    ssize_t r = io_op(L, h, 1, span_get, &sp, deadline);
+    if (r < 0)
+      return (int)r;
+    s += r;
+    len -= (size_t)r;
+  }
+  return 0;
+}
+
+static void wbuf_alloc(lua_State *L, uipc_handle *h) {
+  if (h->wbuf == NULL) {
+    if (h->wcap == 0)
+      h->wcap = WRITE_CHUNK;
+    h->wbuf = mem_resize(L, NULL, 0, h->wcap);
+  }
+}
+
+/* Queue or write one piece; 0, -1 error, -2 timeout. */
+static int put(lua_State *L, uipc_handle *h, const char *s, size_t len, double deadline) {
+  wbuf_alloc(L, h);
+  if (h->wlen + len > h->wcap) {
+    int rc = flush_buffer(L, h, deadline, 1);
+    if (rc < 0)
+      return rc;
+    if (len >= h->wcap)
+      return write_direct(L, h, s, len, deadline);
+  }
+  memcpy(h->wbuf + h->wlen, s, len);
+  h->wlen += len;
+  return 0;
+}
+
+/* Push the result of a failed operation: rc -1 (errno) or -2 (timeout). */
+static int io_fail(lua_State *L, int rc, const char *what) {
+  if (rc == -2)
+    return uipc_fail_timeout(L);
+  return uipc_fail(L, what, NULL);
+}
+
+static int h_write(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  int n = lua_gettop(L);
+  double deadline = uipc_deadline(h->timeout);
+  int newline = 0;
+  for (int i = 2; i <= n; i++) {
+    size_t len;
+    const char *s = lua_type(L, i) == LUA_TNUMBER ? lua_tolstring(L, i, &len)
+                                                  : luaL_checklstring(L, i, &len);
+    if (h->vbuf == VBUF_LINE && memchr(s, '\n', len))
+      newline = 1;
+    int rc = put(L, h, s, len, deadline);
+    if (rc < 0)
+      return io_fail(L, rc, "write");
+  }
+  if (h->vbuf == VBUF_NO || newline) {
+    int rc = flush_buffer(L, h, deadline, 1);
+    if (rc < 0)
+      return io_fail(L, rc, "write");
+  }
+  pending_update(h);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int h_flush(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
+  if (rc < 0)
+    return io_fail(L, rc, "flush");
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* Before a fork: first what the descriptors take at once (no handler can
+ * run, so the list holds still), then a full flush of each one left,
+ * starting over from the head since handlers may change the list. Output
+ * that cannot be written is dropped: the child must not write it again. */
+void uipc_flush_all(lua_State *L) {
+  for (uipc_handle *h = pending_list, *next; h != NULL; h = next) {
+    next = h->next_pending;
+    flush_buffer(L, h, -1, 0);
+  }
+  uipc_handle *h;
+  while ((h = pending_list) != NULL) {
+    if (flush_buffer(L, h, uipc_deadline(h->timeout), 1) < 0) {
+      h->wlen = 0;
+      pending_update(h);
+    }
+  }
+}
+
+/* ---- close ---- */
+
+/* Mark closed first, then give the descriptor back through the strategy. */
+static int handle_close(lua_State *L, uipc_handle *h, int may_wait) {
+  int flush_err = 0, rc = flush_buffer(L, h, uipc_deadline(h->timeout), may_wait);
+  if (rc < 0)
+    flush_err = rc == -2 ? ETIMEDOUT : errno;
+  int fd = h->fd;
+  uipc_closef closef = h->closef;
+  h->fd = -1;
+  h->closef = NULL;
+  h->wlen = 0;
+  pending_update(h);
+  buffers_free(L, h);
+  int nres = closef(L, h, fd);
+  if (flush_err) {
+    lua_pop(L, nres);
+    return uipc_fail_errno(L, flush_err, "close", NULL);
+  }
+  return nres;
+}
+
+static int h_close(lua_State *L) {
+  return handle_close(L, uipc_handle_check(L, 1), 1);
+}
+
+/* __gc and __close: idempotent, never waits. */
+static int h_gc(lua_State *L) {
+  uipc_handle *h = tohandle(L, 1);
+  if (h->closef != NULL) {
+    int top = lua_gettop(L);
+    handle_close(L, h, 0);
+    lua_settop(L, top);
+  }
+  return 0;
+}
+
+static int h_tostring(lua_State *L) {
+  uipc_handle *h = tohandle(L, 1);
+  if (h->closef == NULL)
+    lua_pushliteral(L, "unixipc.handle (closed)");
+  else
+    lua_pushfstring(L, "unixipc.handle (fd %d)", h->fd);
+  return 1;
+}
+
+/* ---- reading ---- */
+
+/* Line: 1 pushed, 0 end of input, <0 failure. `chop` drops the newline. */
+static int read_line(lua_State *L, uipc_handle *h, int chop, double deadline) {
+  size_t scanned = 0;
+  for (;;) {
+    char *start = h->rbuf + h->rpos;
+    char *nl = unread(h) > scanned ? memchr(start + scanned, '\n', unread(h) - scanned) : NULL;
+    if (nl != NULL) {
+      size_t len = (size_t)(nl - start) + 1;
+      lua_pushlstring(L, start, chop ? len - 1 : len);
+      consume(h, len);
+      return 1;
+    }
+    scanned = unread(h);
+    int rc = fill(L, h, deadline);
+    if (rc == 0) {  /* end of input: the last line has no newline */
+      if (unread(h) == 0)
+        return 0;
+      lua_pushlstring(L, h->rbuf + h->rpos, unread(h));
+      consume(h, unread(h));
+      return 1;
+    }
+    if (rc < 0)
+      return rc;
+  }
+}
+
+static int read_all(lua_State *L, uipc_handle *h, double deadline) {
+  int rc;
+  while ((rc = fill(L, h, deadline)) > 0)
+    ;
+  if (rc < 0)
+    return rc;
+  lua_pushlstring(L, h->rbuf ? h->rbuf + h->rpos : "", unread(h));
+  consume(h, unread(h));
+  rbuf_shrink(L, h);
+  return 1;
+}
+
+/* Up to n bytes (fewer only at end of input); read(0) tests for end. */
+static int read_count(lua_State *L, uipc_handle *h, size_t n, double deadline) {
+  int rc;
+  if (n == 0) {
+    if (unread(h) == 0 && (rc = fill(L, h, deadline)) <= 0)
+      return rc;
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  if (n > unread(h))
+    rbuf_reserve(L, h, n - unread(h));
+  while (unread(h) < n && (rc = fill(L, h, deadline)) != 0)
+    if (rc < 0)
+      return rc;
+  if (unread(h) == 0)
+    return 0;
+  size_t k = n < unread(h) ? n : unread(h);
+  lua_pushlstring(L, h->rbuf + h->rpos, k);
+  consume(h, k);
+  rbuf_shrink(L, h);
+  return 1;
+}
+
+/* Next byte without consuming it: the byte, -1 end of input, <-1 failure. */
+static int peek(lua_State *L, uipc_handle *h, double deadline) {
+  if (unread(h) == 0) {
+    int rc = fill(L, h, deadline);
+    if (rc == 0)
+      return -1;
+    if (rc < 0)
+      return rc - 1;
+  }
+  return (unsigned char)h->rbuf[h->rpos];
+}
+
+/* The "n" format, as Lua's io reads numerals (at most 200 characters). */
+typedef struct {
+  lua_State *L;
+  uipc_handle *h;
+  double deadline;
+  int c, n, err;
+  char buf[201];
+} numreader;
+
+static int nr_next(numreader *r) {
+  if (r->n >= 200) {
+    r->buf[0] = '\0';
+    return 0;
+  }
+  r->buf[r->n++] = (char)r->c;
+  consume(r->h, 1);
+  r->c = peek(r->L, r->h, r->deadline);
+  if (r->c < -1)
+    r->err = r->c + 1;
+  return 1;
+}
+
+static int nr_test2(numreader *r, const char *set) {
+  if (r->c >= 0 && (r->c == set[0] || r->c == set[1]))
+    return nr_next(r);
+  return 0;
+}
+
+static int nr_digits(numreader *r, int hex) {
+  int count = 0;
+  while (r->c >= 0 && (hex ? isxdigit(r->c) : isdigit(r->c)) && nr_next(r))
+    count++;
+  return count;
+}
+
+static int read_number(lua_State *L, uipc_handle *h, double deadline) {
+  numreader r = { L, h, deadline, 0, 0, 0, { 0 } };
+  do {
+    r.c = peek(L, h, deadline);
+    if (r.c < -1)
+      return r.c + 1;
+    if (r.c >= 0 && isspace(r.c))
+      consume(h, 1);
+  } while (r.c >= 0 && isspace(r.c));
+  int count = 0, hex = 0;
+  char point = lua_getlocaledecpoint();
+  nr_test2(&r, "-+");
+  if (nr_test2(&r, "00")) {
+    if (nr_test2(&r, "xX"))
+      hex = 1;
+    else
+      count = 1;
+  }
+  count += nr_digits(&r, hex);
+  char pt[2] = { point, '.' };
+  if (nr_test2(&r, pt))
+    count += nr_digits(&r, hex);
+  if (count > 0 && nr_test2(&r, hex ? "pP" : "eE")) {
+    nr_test2(&r, "-+");
+    nr_digits(&r, 0);
+  }
+  if (r.err)
+    return r.err;
+  r.buf[r.n] = '\0';
+  if (lua_stringtonumber(L, r.buf))
+    return 1;
+  return 0;  /* not a numeral: fail, as io.read("n") does */
+}
+
+/* Read the formats at first..top; returns the number of results. */
+static int g_read(lua_State *L, uipc_handle *h, int first) {
+  int nargs = lua_gettop(L) - first + 1;
+  double deadline = uipc_deadline(h->timeout);
+  if (nargs <= 0) {
+    lua_settop(L, first - 1);
+    lua_pushliteral(L, "l");
+    nargs = 1;
+  }
+  luaL_checkstack(L, nargs + LUA_MINSTACK, "too many arguments");
+  int n, rc = 1;
+  for (n = first; nargs-- && rc > 0; n++) {
+    if (lua_type(L, n) == LUA_TNUMBER) {
+      lua_Integer k = luaL_checkinteger(L, n);
+      luaL_argcheck(L, k >= 0, n, "count must not be negative");
+      rc = read_count(L, h, (size_t)k, deadline);
+    } else {
+      const char *p = luaL_checkstring(L, n);
+      if (*p == '*')
+        p++;  /* Lua 5.1-5.3 spellings */
+      switch (*p) {
+      case 'n': rc = read_number(L, h, deadline); break;
+      case 'l': rc = read_line(L, h, 1, deadline); break;
+      case 'L': rc = read_line(L, h, 0, deadline); break;
+      case 'a': rc = read_all(L, h, deadline); break;
+      default: return luaL_argerror(L, n, "invalid format");
+      }
+    }
+  }
+  if (rc < 0)
+    return io_fail(L, rc, "read");
+  if (rc == 0)
+    luaL_pushfail(L);  /* the format that failed */
+  return n - first;
+}
+
+static int h_read(lua_State *L) {
+  return g_read(L, uipc_handle_check(L, 1), 2);
+}
+
+/* The iterator of h:lines(): upvalues handle, count, formats... */
+static int lines_iter(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, lua_upvalueindex(1));
+  int n = (int)lua_tointeger(L, lua_upvalueindex(2));
+  if (n == 0) {  /* the common case, without the format machinery */
+    int rc = read_line(L, h, 1, uipc_deadline(h->timeout));
+    if (rc > 0)
+      return 1;
+    if (rc == 0)
+      return 0;
+    io_fail(L, rc, "read");
+    return luaL_error(L, "%s", lua_tostring(L, -2));
+  }
+  lua_settop(L, 0);
+  luaL_checkstack(L, n, "too many arguments");
+  for (int i = 1; i <= n; i++)
+    lua_pushvalue(L, lua_upvalueindex(2 + i));
+  int first = lua_gettop(L) + 1 - n;
+  int r = g_read(L, h, first);
+  if (lua_toboolean(L, -r))
+    return r;
+  if (r > 1 && lua_type(L, -r + 1) == LUA_TSTRING)  /* an error */
+    return luaL_error(L, "%s", lua_tostring(L, -r + 1));
+  return 0;
+}
+
+static int h_lines(lua_State *L) {
+  uipc_handle_check(L, 1);
+  int n = lua_gettop(L) - 1;
+  luaL_argcheck(L, n <= 250, 252, "too many arguments");
+  for (int i = 2; i <= n + 1; i++)
+    if (lua_type(L, i) != LUA_TNUMBER)
+      luaL_checkstring(L, i);
+  if (n == 1 && lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "l") == 0)
+    n = 0;  /* plain lines: the fast path */
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, n);
+  for (int i = 2; i <= n + 1; i++)
+    lua_pushvalue(L, i);
+  lua_pushcclosure(L, lines_iter, 2 + n);
+  return 1;
+}
+
+/* sysread(n): one read of 1..n bytes (buffered input first); nil at end. */
+static int h_sysread(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  size_t n = (size_t)uipc_optsize(L, 2, READ_CHUNK);
+  if (n == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  if (unread(h) == 0) {
+    if (h->rcap < n)
+      rbuf_reserve(L, h, n);
+    int rc = fill(L, h, uipc_deadline(h->timeout));
+    if (rc < 0)
+      return io_fail(L, rc, "read");
+    if (rc == 0) {
+      lua_pushnil(L);
+      return 1;
+    }
+  }
+  size_t k = n < unread(h) ? n : unread(h);
+  lua_pushlstring(L, h->rbuf + h->rpos, k);
+  consume(h, k);
+  return 1;
+}
+
+/* syswrite(s): one write (after any buffered output) -> bytes written. */
+static int h_syswrite(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  size_t len;
+  const char *s = luaL_checklstring(L, 2, &len);
+  double deadline = uipc_deadline(h->timeout);
+  int rc = flush_buffer(L, h, deadline, 1);
+  if (rc < 0)
+    return io_fail(L, rc, "write");
+  ssize_t r = 0;
+  if (len > 0) {
+    span sp = { s, len };
+    r = io_op(L, h, 1, span_get, &sp, deadline);
+    if (r < 0)
+      return io_fail(L, (int)r, "write");
+  }
+  lua_pushinteger(L, r);
+  return 1;
+}
+
+/* ---- settings ---- */
+
+static int h_setvbuf(lua_State *L) {
+  static const char *const modes[] = { "no", "line", "full", NULL };
+  uipc_handle *h = uipc_handle_check(L, 1);
+  int m = luaL_checkoption(L, 2, NULL, modes);
+  lua_Integer size = uipc_optsize(L, 3, WRITE_CHUNK);
+  luaL_argcheck(L, size > 0, 3, "size must be positive");
+  int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
+  if (rc < 0)
+    return io_fail(L, rc, "setvbuf");
+  mem_resize(L, h->wbuf, h->wcap, 0);
+  h->wbuf = NULL;
+  h->wcap = (size_t)size;
+  h->vbuf = m;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int h_settimeout(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  h->timeout = uipc_opttimeout(L, 2);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int h_setblocking(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  int blocking = lua_toboolean(L, 2);
+  int fl = fcntl(h->fd, F_GETFL);
+  if (fl < 0 || fcntl(h->fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK) < 0)
+    return uipc_fail(L, "setblocking", NULL);
+  if (blocking)
+    h->flags &= ~UIPC_H_NONBLOCK;
+  else
+    h->flags |= UIPC_H_NONBLOCK;
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int h_fileno(lua_State *L) {
+  lua_pushinteger(L, uipc_handle_check(L, 1)->fd);
+  return 1;
+}
+
+/* ---- expect ---- */
+
+/* expect(pattern..., [timeout]) -> index, match, before | nil (end) |
+ * nil, "timeout". The earliest match in the input wins; ties go to the
+ * first pattern. Everything through the match is consumed. */
+static int h_expect(lua_State *L) {
+  uipc_handle *h = uipc_handle_check(L, 1);
+  int top = lua_gettop(L);
+  double timeout = h->timeout;
+  if (top >= 3 && lua_type(L, top) == LUA_TNUMBER)
+    timeout = uipc_opttimeout(L, top--);
+  luaL_argcheck(L, top >= 2, 2, "pattern expected");
+  for (int i = 2; i <= top; i++)
+    luaL_checktype(L, i, LUA_TSTRING);
+  double deadline = uipc_deadline(timeout);
+  lua_settop(L, top);
+  for (;;) {
+    lua_Integer best_s = 0, best_e = 0;
+    int best = 0;
+    for (int i = 2; i <= top; i++) {
+      lua_pushvalue(L, lua_upvalueindex(1));  /* string.find */
+      lua_pushlstring(L, h->rbuf ? h->rbuf + h->rpos : "", unread(h));
+      lua_pushvalue(L, i);
+      lua_call(L, 2, 2);
+      if (lua_isinteger(L, -2) && (best == 0 || lua_tointeger(L, -2) < best_s)) {
+        best = i - 1;
+        best_s = lua_tointeger(L, -2);
+        best_e = lua_tointeger(L, -1);
+      }
+      lua_pop(L, 2);
+    }
+    if (best > 0) {
+      const char *text = h->rbuf + h->rpos;
+      lua_pushinteger(L, best);
+      lua_pushlstring(L, text + best_s - 1, (size_t)(best_e - best_s + 1));
+      lua_pushlstring(L, text, (size_t)(best_s - 1));
+      consume(h, (size_t)best_e);
+      return 3;
+    }
+    int rc = fill(L, h, deadline);
+    if (rc == 0) {
+      lua_pushnil(L);
+      return 1;
+    }
+    if (rc < 0)
+      return io_fail(L, rc, "expect");
+  }
+}
+
+/* ---- objects that stand for descriptors ---- */
+
+int uipc_checkfd(lua_State *L, int arg, uipc_handle **hp, void **fp) {
+  uipc_handle *h = luaL_testudata(L, arg, UIPC_HANDLE_MT);
+  if (hp) *hp = h;
+  if (fp) *fp = NULL;
+  if (h != NULL) {
+    uipc_handle_check(L, arg);
+    return h->fd;
+  }
+  luaL_Stream *s = luaL_testudata(L, arg, LUA_FILEHANDLE);
+  if (s != NULL) {
+    if (s->closef == NULL)
+      luaL_argerror(L, arg, "attempt to use a closed file");
+    if (fp) *fp = s->f;
+    return fileno(s->f);
+  }
+  if (lua_isinteger(L, arg)) {
+    lua_Integer fd = lua_tointeger(L, arg);
+    luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, arg, "invalid descriptor");
+    return (int)fd;
+  }
+  return luaL_typeerror(L, arg, "handle, io file or descriptor");
+}
+
+size_t uipc_buffered_input(uipc_handle *h, void *f) {
+  if (h != NULL)
+    return unread(h);
+  if (f != NULL)
+    return UIPC_FILE_BUFFERED_INPUT((FILE *)f);
+  return 0;
+}
+
+/* ---- module functions ---- */
+
+static int l_pipe(lua_State *L) {
+  uipc_handle *r = uipc_handle_new(L);
+  uipc_handle *w = uipc_handle_new(L);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return uipc_fail(L, "pipe", NULL);
+  uipc_handle_attach(r, p[0], NULL);
+  uipc_handle_attach(w, p[1], NULL);
+  return 2;
+}
+
+static int l_dup(lua_State *L) {
+  int fd = uipc_checkfd(L, 1, NULL, NULL);
+  uipc_handle *h = uipc_handle_new(L);
+  int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (nfd < 0)
+    return uipc_fail(L, "dup", NULL);
+  uipc_handle_attach(h, nfd, NULL);
+  return 1;
+}
+
+/* dup2(h, fd) -> fd: fd now refers to h's file. Standard descriptors stay
+ * inheritable, any other target is close-on-exec. */
+static int l_dup2(lua_State *L) {
+  int fd = uipc_checkfd(L, 1, NULL, NULL);
+  lua_Integer target = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, target >= 0 && target <= 0x7fffffff, 2, "invalid descriptor");
+  int r = fd == target ? (fcntl(fd, F_GETFD) < 0 ? -1 : fd)
+                       : dup3(fd, (int)target, target > 2 ? O_CLOEXEC : 0);
+  if (r < 0) {
+    lua_pushfstring(L, "%d", (int)target);
+    return uipc_fail(L, "dup2", lua_tostring(L, -1));
+  }
+  lua_pushinteger(L, target);
+  return 1;
+}
+
+static int l_fdopen(lua_State *L) {
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "invalid descriptor");
+  static const char *const modes[] = { "r", "w", "rw", "r+", "w+", "a", "a+", NULL };
+  luaL_checkoption(L, 2, "r", modes);
+  uipc_handle *h = uipc_handle_new(L);
+  if (fcntl((int)fd, F_GETFD) < 0) {
+    lua_pushfstring(L, "%d", (int)fd);
+    return uipc_fail(L, "fdopen", lua_tostring(L, -1));
+  }
+  uipc_handle_attach(h, (int)fd, NULL);
+  return 1;
+}
+
+static int l_fileno(lua_State *L) {
+  lua_pushinteger(L, uipc_checkfd(L, 1, NULL, NULL));
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+  { "read", h_read },         { "lines", h_lines },
+  { "write", h_write },       { "flush", h_flush },
+  { "sysread", h_sysread },   { "syswrite", h_syswrite },
+  { "setvbuf", h_setvbuf },   { "settimeout", h_settimeout },
+  { "setblocking", h_setblocking }, { "fileno", h_fileno },
+  { "close", h_close },
+  { NULL, NULL }
+};
+
+static const luaL_Reg metamethods[] = {
+  { "__gc", h_gc },
+  { "__close", h_gc },
+  { "__tostring", h_tostring },
+  { NULL, NULL }
+};
+
+static const luaL_Reg funcs[] = {
+  { "pipe", l_pipe }, { "dup", l_dup }, { "dup2", l_dup2 },
+  { "fdopen", l_fdopen }, { "fileno", l_fileno },
+  { NULL, NULL }
+};
+
+int uipc_handle_open(lua_State *L) {
+  if (luaL_newmetatable(L, UIPC_HANDLE_MT)) {
+    luaL_setfuncs(L, metamethods, 0);
+    luaL_newlibtable(L, methods);
+    luaL_setfuncs(L, methods, 0);
+    /* expect calls string.find, kept as its upvalue */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, LUA_STRLIBNAME);
+    if (!lua_istable(L, -1)) {
+      lua_pop(L, 1);
+      luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+    }
+    lua_getfield(L, -1, "find");
+    lua_pushcclosure(L, h_expect, 1);
+    lua_setfield(L, -4, "expect");
+    lua_pop(L, 2);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+  uipc_register(L, funcs);
+  return 0;
+}

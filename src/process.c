@@ -1,0 +1,213 @@
+/*
+ * process.c — processes: fork, exit, wait, ids and clocks.
+ *
+ * Waiting for a child goes through wait.c like every blocking call: on a
+ * pidfd where the kernel has them (the child's exit makes it readable),
+ * else by polling waitpid(WNOHANG) between wake-ups, so a signal handler
+ * or ipc.timeout can always break in.
+ */
+#include "unixipc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The one exit-status decoder: pushes "exit"|"signal"|"stop"|"continue",
+ * code; with `triple`, preceded by true (exit 0) or nil, as Lua's
+ * os.execute and io.popen():close() answer. Returns values pushed. */
+int uipc_push_status(lua_State *L, int status, int triple) {
+  const char *how = "exit";
+  int code = 0;
+  if (WIFEXITED(status)) {
+    code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    how = "signal";
+    code = WTERMSIG(status);
+  } else if (WIFSTOPPED(status)) {
+    how = "stop";
+    code = WSTOPSIG(status);
+  } else if (WIFCONTINUED(status)) {
+    how = "continue";
+    code = SIGCONT;
+  }
+  if (triple) {
+    if (*how == 'e' && code == 0)
+      lua_pushboolean(L, 1);
+    else
+      luaL_pushfail(L);
+  }
+  lua_pushstring(L, how);
+  lua_pushinteger(L, code);
+  return triple ? 3 : 2;
+}
+
+static int l_fork(lua_State *L) {
+  pid_t pid = uipc_fork(L);
+  if (pid < 0)
+    return uipc_fail(L, "fork", NULL);
+  lua_pushinteger(L, pid);
+  return 1;
+}
+
+static int exit_code(lua_State *L, int arg) {
+  if (lua_isboolean(L, arg))
+    return lua_toboolean(L, arg) ? EXIT_SUCCESS : EXIT_FAILURE;
+  return (int)luaL_optinteger(L, arg, EXIT_SUCCESS);
+}
+
+/* exit(code): flushes C stdio and unixipc handles, then exits. */
+static int l_exit(lua_State *L) {
+  int code = exit_code(L, 1);
+  uipc_flush_all(L);
+  exit(code);
+  return 0;
+}
+
+/* _exit(code): leaves at once, flushing nothing (a forked child's way out). */
+static int l__exit(lua_State *L) {
+  _exit(exit_code(L, 1));
+  return 0;
+}
+
+static int wait_options(lua_State *L, int arg) {
+  static const char *const names[] = { "nohang", "untraced", "continued", NULL };
+  static const int flags[] = { WNOHANG, WUNTRACED, WCONTINUED };
+  if (lua_isnoneornil(L, arg))
+    return 0;
+  if (lua_type(L, arg) != LUA_TTABLE)
+    return flags[luaL_checkoption(L, arg, NULL, names)];
+  int opts = 0;
+  lua_Integer n = luaL_len(L, arg);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, arg, i);
+    const char *s = lua_tostring(L, -1);
+    int k = 0;
+    while (s != NULL && names[k] != NULL && strcmp(names[k], s) != 0)
+      k++;
+    if (s == NULL || names[k] == NULL)
+      return luaL_argerror(L, arg, lua_pushfstring(L, "invalid option '%s'",
+                                                   s ? s : luaL_typename(L, -1)));
+    opts |= flags[k];
+    lua_pop(L, 1);
+  }
+  return opts;
+}
+
+static int pidfd_of(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/* waitpid that blocks only through uipc_poll: the pid reaped (0 = none yet
+ * with WNOHANG), or -1 with errno. The pidfd lives in a userdata box so an
+ * error raised by a handler cannot leak it. */
+static int closefd_gc(lua_State *L) {
+  int *fd = (int *)lua_touserdata(L, 1);
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+  return 0;
+}
+
+static pid_t wait_child(lua_State *L, pid_t pid, int *status, int opts, double deadline) {
+  pid_t r = waitpid(pid, status, opts | WNOHANG);
+  if (r != 0 || (opts & WNOHANG))
+    return r;
+  int *box = lua_newuserdatauv(L, sizeof(int), 0);
+  *box = -1;
+  lua_newtable(L);
+  lua_pushcfunction(L, closefd_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  if (pid > 0 && !(opts & (WUNTRACED | WCONTINUED)))
+    *box = pidfd_of(pid);
+  double step = 0.001;
+  for (;;) {
+    if (*box >= 0) {
+      if (uipc_wait_fd(L, *box, POLLIN, deadline) == 0)
+        break;
+    } else {
+      double until = uipc_monotime() + step;
+      if (deadline >= 0 && until > deadline)
+        until = deadline;
+      uipc_sleep_until(L, until);
+      if (step < 0.05)
+        step *= 2;
+    }
+    r = waitpid(pid, status, opts | WNOHANG);
+    if (r != 0 || (deadline >= 0 && uipc_monotime() >= deadline))
+      break;
+  }
+  int err = errno;
+  if (*box >= 0)
+    close(*box);
+  *box = -1;
+  lua_pop(L, 1);
+  errno = err;
+  return r;
+}
+
+/* waitpid(pid, [opts]) -> pid, how, code | 0 (nohang, none ready) */
+static int l_waitpid(lua_State *L) {
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  int opts = wait_options(L, 2);
+  int status = 0;
+  lua_settop(L, 2);
+  pid_t r = wait_child(L, (pid_t)pid, &status, opts, -1);
+  if (r < 0)
+    return uipc_fail(L, "waitpid", lua_tostring(L, 1));
+  lua_pushinteger(L, r);
+  if (r == 0)
+    return 1;
+  return 1 + uipc_push_status(L, status, 0);
+}
+
+static int l_wait(lua_State *L) {
+  lua_settop(L, 0);
+  lua_pushinteger(L, -1);
+  return l_waitpid(L);
+}
+
+static int l_getpid(lua_State *L) {
+  lua_pushinteger(L, getpid());
+  return 1;
+}
+
+static int l_getppid(lua_State *L) {
+  lua_pushinteger(L, getppid());
+  return 1;
+}
+
+static int l_monotime(lua_State *L) {
+  lua_pushnumber(L, uipc_monotime());
+  return 1;
+}
+
+static int l_time(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+  return 1;
+}
+
+static const luaL_Reg funcs[] = {
+  { "fork", l_fork },       { "exit", l_exit },     { "_exit", l__exit },
+  { "waitpid", l_waitpid }, { "wait", l_wait },
+  { "getpid", l_getpid },   { "getppid", l_getppid },
+  { "monotime", l_monotime }, { "time", l_time },
+  { NULL, NULL }
+};
+
+int uipc_process_open(lua_State *L) {
+  uipc_register(L, funcs);
+  return 0;
+}

@@ -1,0 +1,1022 @@
+/*
+ * signals.c — deferred ("safe") signal delivery with a queue.
+ *
+ * The C handler does only async-signal-safe work: it records the delivery
+ * (number and siginfo) in a bounded lock-free queue, counts it, writes the
+ * wake-up descriptor and arms a Lua hook on the running thread. Lua handlers
+ * run later, at a safe point: from that hook (between Lua instructions of
+ * whichever coroutine runs), or inside any blocking unixipc call (wait.c).
+ *
+ * One Lua state per process owns the Lua handlers (the first to load the
+ * module; released when it closes), so the handler never touches a state
+ * that is gone. Coroutines: a hook is per thread in Lua 5.4, so the owner's
+ * coroutine.resume and coroutine.wrap are wrapped to record which thread is
+ * running; the handler arms that one.
+ */
+#include "unixipc.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#ifdef UIPC_HAVE_EVENTFD
+#include <sys/eventfd.h>
+#endif
+
+#define QUEUE_SIZE 8192  /* power of two; the contract asks for >= 4096 */
+
+typedef struct {
+  int signo, code, status, has_value;
+  pid_t pid;
+  uid_t uid;
+  intptr_t value;
+} sig_entry;
+
+typedef struct {
+  _Atomic unsigned seq;  /* round + 1 once the entry is written */
+  sig_entry e;
+} sig_slot;
+
+/* ---- state shared with the C handler (async-signal-safe access only) ---- */
+
+static sig_slot ring[QUEUE_SIZE];
+static _Atomic unsigned ring_head;  /* next slot to reserve (producers) */
+static _Atomic unsigned ring_tail;  /* next slot to consume (the Lua side) */
+static _Atomic unsigned long delivered[NSIG], dropped[NSIG];
+static int wake_rd = -1, wake_wr = -1;  /* the same fd with eventfd */
+
+enum { MODE_NONE, MODE_LUA, MODE_HOSTINT };
+static volatile sig_atomic_t mode[NSIG];  /* what the C handler serves */
+
+static lua_State *volatile owner;    /* main thread of the owning state */
+static lua_State *volatile running;  /* coroutine resumed by the wrappers */
+
+/* ---- state of the Lua side only ---- */
+
+static unsigned long handled[NSIG];
+static unsigned long handlers_ran;     /* all Lua handlers run, ever */
+static unsigned char active[NSIG];     /* a handler of this signal runs */
+static sig_entry backlog[QUEUE_SIZE];  /* entries whose handler was busy */
+static unsigned backlog_head, backlog_count;
+static char names[NSIG][24];           /* "INT", "RTMIN+3"; "" for none */
+
+static int handlers_key;  /* registry: [signo] = function */
+
+/* ---- names ---- */
+
+static const struct { const char *name; int signo; } signames[] = {
+#define S(x) { #x, SIG##x },
+  S(HUP) S(INT) S(QUIT) S(ILL) S(TRAP) S(ABRT) S(BUS) S(FPE) S(KILL) S(USR1)
+  S(SEGV) S(USR2) S(PIPE) S(ALRM) S(TERM)
+#ifdef SIGSTKFLT
+  S(STKFLT)
+#endif
+  S(CHLD) S(CONT) S(STOP) S(TSTP) S(TTIN) S(TTOU) S(URG) S(XCPU) S(XFSZ)
+  S(VTALRM) S(PROF) S(WINCH)
+#ifdef SIGIO
+  S(IO)
+#endif
+#ifdef SIGPWR
+  S(PWR)
+#endif
+  S(SYS)
+#ifdef SIGEMT
+  S(EMT)
+#endif
+#ifdef SIGINFO
+  S(INFO)
+#endif
+#undef S
+};
+
+static const struct { const char *name; int signo; } aliases[] = {
+  { "IOT", SIGABRT }, { "CLD", SIGCHLD },
+#ifdef SIGIO
+  { "POLL", SIGIO },
+#endif
+};
+
+static void names_init(void) {
+  for (size_t i = 0; i < sizeof signames / sizeof signames[0]; i++)
+    snprintf(names[signames[i].signo], sizeof names[0], "%s", signames[i].name);
+  int lo = SIGRTMIN, hi = SIGRTMAX;
+  for (int s = lo; s <= hi; s++) {  /* as kill -l names them */
+    if (s == lo)
+      snprintf(names[s], sizeof names[0], "RTMIN");
+    else if (s == hi)
+      snprintf(names[s], sizeof names[0], "RTMAX");
+    else if (s - lo <= (hi - lo) / 2)
+      snprintf(names[s], sizeof names[0], "RTMIN+%d", s - lo);
+    else
+      snprintf(names[s], sizeof names[0], "RTMAX-%d", hi - s);
+  }
+}
+
+const char *uipc_signame(int signo) {
+  return (signo > 0 && signo < NSIG && names[signo][0]) ? names[signo] : NULL;
+}
+
+static int signum_of(const char *s) {
+  if (strncmp(s, "SIG", 3) == 0)
+    s += 3;
+  for (int i = 1; i < NSIG; i++)
+    if (strcmp(names[i], s) == 0)
+      return i;
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    if (strcmp(aliases[i].name, s) == 0)
+      return aliases[i].signo;
+  return 0;
+}
+
+int uipc_checksignal(lua_State *L, int arg) {
+  if (lua_type(L, arg) == LUA_TNUMBER) {
+    lua_Integer n = luaL_checkinteger(L, arg);
+    luaL_argcheck(L, n > 0 && n < NSIG, arg, "invalid signal number");
+    return (int)n;
+  }
+  const char *s = luaL_checkstring(L, arg);
+  int signo = signum_of(s);
+  if (signo == 0)
+    return luaL_argerror(L, arg, lua_pushfstring(L, "unknown signal '%s'", s));
+  return signo;
+}
+
+/* A signal set from one name/number or an array of them at arg. */
+static void checksigset(lua_State *L, int arg, sigset_t *set) {
+  sigemptyset(set);
+  if (lua_type(L, arg) != LUA_TTABLE) {
+    sigaddset(set, uipc_checksignal(L, arg));
+    return;
+  }
+  lua_Integer n = luaL_len(L, arg);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, arg, i);
+    sigaddset(set, uipc_checksignal(L, lua_gettop(L)));
+    lua_pop(L, 1);
+  }
+}
+
+static void pushsigset(lua_State *L, const sigset_t *set) {
+  lua_newtable(L);
+  int k = 0;
+  for (int s = 1; s < NSIG; s++)
+    if (names[s][0] && sigismember(set, s) == 1) {
+      lua_pushstring(L, names[s]);
+      lua_rawseti(L, -2, ++k);
+    }
+}
+
+/* ---- the wake-up descriptor ---- */
+
+static int wake_create(void) {
+#ifdef UIPC_HAVE_EVENTFD
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0)
+    return -1;
+  wake_rd = wake_wr = fd;
+#else
+  int p[2];
+  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+    return -1;
+  wake_rd = p[0];
+  wake_wr = p[1];
+#endif
+  return 0;
+}
+
+/* The child of a fork gets its own descriptor, under the same number, so a
+ * sigfd() the program kept keeps working. */
+static void wake_recreate(void) {
+  int old_rd = wake_rd, old_wr = wake_wr;
+  if (wake_create() < 0)
+    return;  /* keep the shared one: spurious wake-ups, nothing lost */
+  int new_rd = wake_rd, new_wr = wake_wr;
+  if (dup3(new_rd, old_rd, O_CLOEXEC) >= 0) {
+    close(new_rd);
+    wake_rd = old_rd;
+  }
+  if (new_wr != new_rd && dup3(new_wr, old_wr, O_CLOEXEC) >= 0) {
+    close(new_wr);
+    wake_wr = old_wr;
+  }
+  if (new_wr == new_rd)
+    wake_wr = wake_rd;
+}
+
+int uipc_sig_wakefd(void) {
+  return wake_rd;
+}
+
+void uipc_sig_drainwake(void) {
+  char buf[64];
+  while (read(wake_rd, buf, sizeof buf) > 0)
+    ;
+}
+
+/* ---- the C handler ---- */
+
+static void hook(lua_State *L, lua_Debug *ar);
+
+#define HOOK_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
+
+/* Arm the dispatch hook on a thread unless it has a hook already (ours, or a
+ * debugger's, which we leave alone: its handlers then run at the next unixipc
+ * call). The mask is the last field lua_sethook writes, hence the test. */
+static void arm(lua_State *L) {
+  if (L != NULL && lua_gethookmask(L) == 0)
+    lua_sethook(L, hook, HOOK_MASK, 1);
+}
+
+static void enqueue(int signo, const siginfo_t *info) {
+  unsigned h = atomic_load_explicit(&ring_head, memory_order_relaxed);
+  for (;;) {
+    if (h - atomic_load_explicit(&ring_tail, memory_order_acquire) >= QUEUE_SIZE) {
+      atomic_fetch_add_explicit(&dropped[signo], 1, memory_order_relaxed);
+      return;
+    }
+    if (atomic_compare_exchange_weak_explicit(&ring_head, &h, h + 1,
+            memory_order_acq_rel, memory_order_relaxed))
+      break;
+  }
+  sig_slot *slot = &ring[h & (QUEUE_SIZE - 1)];
+  slot->e.signo = signo;
+  slot->e.code = info ? info->si_code : 0;
+  slot->e.pid = info ? info->si_pid : 0;
+  slot->e.uid = info ? info->si_uid : 0;
+  slot->e.status = (info && signo == SIGCHLD) ? info->si_status : 0;
+  slot->e.has_value = info && info->si_code == SI_QUEUE;
+  slot->e.value = slot->e.has_value ? (intptr_t)info->si_value.sival_ptr : 0;
+  atomic_store_explicit(&slot->seq, h + 1, memory_order_release);
+}
+
+static void on_signal(int signo, siginfo_t *info, void *context) {
+  (void)context;
+  int saved_errno = errno;
+  atomic_fetch_add_explicit(&delivered[signo], 1, memory_order_relaxed);
+  enqueue(signo, info);
+#ifdef UIPC_HAVE_EVENTFD
+  uint64_t one = 1;
+  ssize_t w = write(wake_wr, &one, sizeof one);
+#else
+  char one = 1;
+  ssize_t w = write(wake_wr, &one, 1);
+#endif
+  (void)w;  /* full or failed: the queue still holds the delivery */
+  lua_State *t = running;
+  arm(t != NULL ? t : owner);
+  errno = saved_errno;
+}
+
+/* ---- the Lua side of the queue ---- */
+
+static int ring_pop(sig_entry *e) {
+  unsigned t = atomic_load_explicit(&ring_tail, memory_order_relaxed);
+  sig_slot *slot = &ring[t & (QUEUE_SIZE - 1)];
+  if (atomic_load_explicit(&slot->seq, memory_order_acquire) != t + 1)
+    return 0;  /* empty, or an entry still being written */
+  *e = slot->e;
+  atomic_store_explicit(&ring_tail, t + 1, memory_order_release);
+  return 1;
+}
+
+static int queue_nonempty(void) {
+  return backlog_count > 0 ||
+         atomic_load_explicit(&ring_head, memory_order_acquire) !=
+             atomic_load_explicit(&ring_tail, memory_order_relaxed);
+}
+
+static void backlog_remove(unsigned i) {
+  for (; i + 1 < backlog_count; i++)
+    backlog[(backlog_head + i) % QUEUE_SIZE] = backlog[(backlog_head + i + 1) % QUEUE_SIZE];
+  backlog_count--;
+}
+
+/* The oldest queued delivery whose handler is not running now. Deliveries
+ * of a signal whose handler runs wait in the backlog, in order. */
+static int next_entry(sig_entry *e) {
+  for (unsigned i = 0; i < backlog_count; i++) {
+    sig_entry *b = &backlog[(backlog_head + i) % QUEUE_SIZE];
+    if (!active[b->signo]) {
+      *e = *b;
+      if (i == 0) {
+        backlog_head = (backlog_head + 1) % QUEUE_SIZE;
+        backlog_count--;
+      } else {
+        backlog_remove(i);
+      }
+      return 1;
+    }
+  }
+  while (ring_pop(e)) {
+    if (!active[e->signo])
+      return 1;
+    if (backlog_count == QUEUE_SIZE) {
+      atomic_fetch_add_explicit(&dropped[e->signo], 1, memory_order_relaxed);
+      continue;
+    }
+    backlog[(backlog_head + backlog_count++) % QUEUE_SIZE] = *e;
+  }
+  return 0;
+}
+
+static void queue_reset(void) {
+  for (int i = 0; i < QUEUE_SIZE; i++)
+    atomic_store_explicit(&ring[i].seq, 0, memory_order_relaxed);
+  atomic_store(&ring_head, 0);
+  atomic_store(&ring_tail, 0);
+  backlog_head = backlog_count = 0;
+  for (int s = 0; s < NSIG; s++) {
+    atomic_store(&delivered[s], 0);
+    atomic_store(&dropped[s], 0);
+    handled[s] = 0;
+  }
+}
+
+static void pushinfo(lua_State *L, const sig_entry *e) {
+  lua_createtable(L, 0, 8);
+  lua_pushinteger(L, e->signo);
+  lua_setfield(L, -2, "signo");
+  lua_pushstring(L, uipc_signame(e->signo));
+  lua_setfield(L, -2, "name");
+  lua_pushinteger(L, e->pid);
+  lua_setfield(L, -2, "pid");
+  lua_pushinteger(L, e->uid);
+  lua_setfield(L, -2, "uid");
+  lua_pushinteger(L, e->code);
+  lua_setfield(L, -2, "code");
+  if (e->signo == SIGCHLD) {
+    lua_pushinteger(L, e->status);
+    lua_setfield(L, -2, "status");
+  }
+  if (e->has_value) {
+    lua_pushinteger(L, (lua_Integer)e->value);
+    lua_setfield(L, -2, "value");
+  }
+}
+
+static int is_owner(lua_State *L) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  int yes = lua_tothread(L, -1) == owner;
+  lua_pop(L, 1);
+  return yes;
+}
+
+/* Leave what is still queued for the next safe point, then raise. */
+static int raise_after_handler(lua_State *L) {
+  if (queue_nonempty())
+    arm(L);
+  return lua_error(L);
+}
+
+/* Run one delivery; returns 1 if a Lua handler ran. Raises what it raises. */
+static int deliver(lua_State *L, const sig_entry *e) {
+  int s = e->signo;
+  if (mode[s] == MODE_HOSTINT) {
+    handled[s]++;
+    lua_pushliteral(L, "interrupted!");
+    return raise_after_handler(L);
+  }
+  if (mode[s] != MODE_LUA)
+    return 0;  /* the setting changed after it was queued */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &handlers_key);
+  if (lua_rawgeti(L, -1, s) != LUA_TFUNCTION) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  lua_pushstring(L, uipc_signame(s));
+  pushinfo(L, e);
+  handled[s]++;
+  handlers_ran++;
+  active[s] = 1;
+  int status = lua_pcall(L, 2, 0, 0);
+  active[s] = 0;
+  if (status != LUA_OK)
+    return raise_after_handler(L);
+  return 1;
+}
+
+int uipc_sig_dispatch(lua_State *L) {
+  if (!queue_nonempty() || !is_owner(L))
+    return 0;
+  int ran = 0;
+  sig_entry e;
+  while (next_entry(&e))
+    ran += deliver(L, &e);
+  return ran;
+}
+
+static void hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  uipc_sig_dispatch(L);
+}
+
+/* ---- dispositions ---- */
+
+static void registry_handlers(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &handlers_key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &handlers_key);
+  }
+}
+
+static int install(int signo, void (*fn)(int), int restart) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  if (fn != NULL) {
+    sa.sa_handler = fn;
+  } else {
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigfillset(&sa.sa_mask);  /* the handler never nests within a thread */
+  }
+  if (restart)
+    sa.sa_flags |= SA_RESTART;
+  return sigaction(signo, &sa, NULL);
+}
+
+/* Push the current setting of a signal: function, "IGNORE", "DEFAULT", or
+ * "OTHER" for a C handler unixipc did not install. */
+static void pushsetting(lua_State *L, int signo) {
+  if (mode[signo] == MODE_LUA) {
+    registry_handlers(L);
+    lua_rawgeti(L, -1, signo);
+    lua_remove(L, -2);
+    if (!lua_isnil(L, -1))
+      return;
+    lua_pop(L, 1);
+  }
+  struct sigaction old;
+  if (sigaction(signo, NULL, &old) < 0 || (!(old.sa_flags & SA_SIGINFO) &&
+                                           old.sa_handler == SIG_DFL))
+    lua_pushliteral(L, "DEFAULT");
+  else if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
+    lua_pushliteral(L, "IGNORE");
+  else if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_signal)
+    lua_pushliteral(L, "DEFAULT");  /* the host's Control-C */
+  else
+    lua_pushliteral(L, "OTHER");
+}
+
+static int is_fault(int signo) {
+  return signo == SIGSEGV || signo == SIGBUS || signo == SIGILL ||
+         signo == SIGFPE || signo == SIGKILL || signo == SIGSTOP;
+}
+
+static void wrap_coroutines(lua_State *L);
+
+/* signal(sig, handler, [opts]) -> previous setting */
+static int l_signal(lua_State *L) {
+  int signo = uipc_checksignal(L, 1);
+  int t = lua_type(L, 2);
+  static const char *const settings[] = { "IGNORE", "DEFAULT", NULL };
+  int which = -1;
+  if (t == LUA_TSTRING)
+    which = luaL_checkoption(L, 2, NULL, settings);
+  else if (t != LUA_TFUNCTION && t != LUA_TNIL && t != LUA_TNONE)
+    return luaL_typeerror(L, 2, "function, \"IGNORE\", \"DEFAULT\" or nil");
+  int restart = 1;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "restart");
+    restart = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  if (t == LUA_TFUNCTION) {
+    if (is_fault(signo))
+      return luaL_argerror(L, 1, lua_pushfstring(L,
+          "a Lua handler cannot be set for %s", uipc_signame(signo)));
+    if (owner != NULL && !is_owner(L))
+      return luaL_error(L, "signal: Lua handlers belong to another Lua state of this process");
+  }
+  pushsetting(L, signo);  /* the previous setting, returned */
+  int rc;
+  if (t == LUA_TFUNCTION) {
+    if (owner == NULL) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+      owner = lua_tothread(L, -1);
+      lua_pop(L, 1);
+    }
+    wrap_coroutines(L);
+    registry_handlers(L);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, signo);
+    lua_pop(L, 1);
+    mode[signo] = MODE_LUA;
+    rc = install(signo, NULL, restart);
+  } else {
+    mode[signo] = MODE_NONE;
+    registry_handlers(L);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, signo);
+    lua_pop(L, 1);
+    rc = install(signo, which == 0 ? SIG_IGN : SIG_DFL, 0);
+  }
+  if (rc < 0)
+    return uipc_fail(L, "sigaction", uipc_signame(signo));
+  return 1;
+}
+
+static int l_getsignal(lua_State *L) {
+  pushsetting(L, uipc_checksignal(L, 1));
+  return 1;
+}
+
+void uipc_sig_host_interrupt(lua_State *L, int on) {
+  if (on && mode[SIGINT] == MODE_NONE) {
+    struct sigaction old;
+    if (sigaction(SIGINT, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+        old.sa_handler == SIG_DFL) {
+      if (owner == NULL) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+        owner = lua_tothread(L, -1);
+        lua_pop(L, 1);
+      }
+      mode[SIGINT] = MODE_HOSTINT;
+      install(SIGINT, NULL, 1);
+    }
+  } else if (!on && mode[SIGINT] == MODE_HOSTINT) {
+    mode[SIGINT] = MODE_NONE;
+    install(SIGINT, SIG_DFL, 0);
+  }
+}
+
+/* ---- coroutines: record the running thread for the C handler ---- */
+
+static void resume_done(lua_State *co, lua_State *prev) {
+  running = prev;
+  if (lua_gethook(co) == hook)
+    lua_sethook(co, NULL, 0, 0);  /* co may be collected once suspended */
+  if (queue_nonempty())
+    arm(prev != NULL ? prev : owner);
+}
+
+/* coroutine.resume(co, ...) through the original (upvalue 1). */
+static int co_resume(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co != NULL, 1, "coroutine");
+  lua_State *prev = running;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  running = co;
+  int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  resume_done(co, prev);
+  if (status != LUA_OK)
+    return lua_error(L);
+  return lua_gettop(L);
+}
+
+/* The function coroutine.wrap returns: upvalue 1 the coroutine, 2 the
+ * original resume. Errors close the coroutine and carry the caller's
+ * position, as Lua's own wrap does. */
+static int co_wrapped(lua_State *L) {
+  lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+  int nargs = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_rotate(L, 1, 2);
+  lua_State *prev = running;
+  running = co;
+  int status = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
+  resume_done(co, prev);
+  if (status != LUA_OK)
+    return lua_error(L);
+  if (lua_toboolean(L, 1))
+    return lua_gettop(L) - 1;
+  int cs = lua_status(co);
+  if (cs != LUA_OK && cs != LUA_YIELD) {  /* an error inside the coroutine */
+    cs = lua_resetthread(co);
+    lua_xmove(co, L, 1);
+  }
+  if (cs != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+/* coroutine.wrap(f): upvalue 1 coroutine.create, 2 the original resume. */
+static int co_wrap(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_pushcclosure(L, co_wrapped, 2);
+  return 1;
+}
+
+static int wrapped_key;
+
+static void wrap_coroutines(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &wrapped_key) != LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_pushboolean(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &wrapped_key);
+  lua_getglobal(L, "coroutine");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
+  int co = lua_gettop(L);
+  lua_getfield(L, co, "resume");  /* the original, upvalue of both */
+  int orig = lua_gettop(L);
+  lua_pushvalue(L, orig);
+  lua_pushcclosure(L, co_resume, 1);
+  lua_setfield(L, co, "resume");
+  lua_getfield(L, co, "create");
+  lua_pushvalue(L, orig);
+  lua_pushcclosure(L, co_wrap, 2);
+  lua_setfield(L, co, "wrap");
+  lua_pop(L, 1);
+  lua_pop(L, 1);
+}
+
+/* ---- the state's lifetime ---- */
+
+/* When the owning state closes, its Lua handlers go with it. */
+static int owner_gc(lua_State *L) {
+  if (is_owner(L)) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    for (int s = 1; s < NSIG; s++)
+      if (mode[s] != MODE_NONE) {
+        mode[s] = MODE_NONE;
+        install(s, SIG_DFL, 0);
+      }
+    owner = NULL;
+    running = NULL;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  }
+  return 0;
+}
+
+static int sentinel_key;
+
+static void sentinel(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) != LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_newuserdatauv(L, 0, 0);
+  lua_newtable(L);
+  lua_pushcfunction(L, owner_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+}
+
+/* ---- fork ---- */
+
+pid_t uipc_fork(lua_State *L) {
+  fflush(NULL);
+  uipc_flush_all(L);
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();  /* the child's queue is reset by child_after_fork */
+  int err = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  errno = err;
+  return pid;
+}
+
+/* ---- Lua functions ---- */
+
+/* kill(sig, pid...) -> how many were signalled */
+static int l_kill(lua_State *L) {
+  int signo = lua_type(L, 1) == LUA_TNUMBER && lua_tointeger(L, 1) == 0
+                  ? 0 : uipc_checksignal(L, 1);
+  int n = lua_gettop(L), count = 0, err = 0;
+  luaL_argcheck(L, n >= 2, 2, "process id expected");
+  for (int i = 2; i <= n; i++) {
+    lua_Integer pid = luaL_checkinteger(L, i);
+    if (kill((pid_t)pid, signo) == 0)
+      count++;
+    else
+      err = errno;
+  }
+  if (count == 0) {
+    lua_pushfstring(L, "%d", (int)luaL_checkinteger(L, 2));
+    return uipc_fail_errno(L, err, "kill", lua_tostring(L, -1));
+  }
+  lua_pushinteger(L, count);
+  return 1;
+}
+
+static int l_killpg(lua_State *L) {
+  int signo = uipc_checksignal(L, 1);
+  lua_Integer pg = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, pg >= 0, 2, "process group must not be negative");
+  if (killpg((pid_t)pg, signo) < 0)
+    return uipc_fail(L, "killpg", lua_tostring(L, 2));
+  lua_pushinteger(L, 1);
+  return 1;
+}
+
+static int l_raise(lua_State *L) {
+  int signo = uipc_checksignal(L, 1);
+  if (raise(signo) != 0)
+    return uipc_fail(L, "raise", uipc_signame(signo));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_sigqueue(lua_State *L) {
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  int signo = uipc_checksignal(L, 2);
+  union sigval v;
+  v.sival_ptr = (void *)(intptr_t)luaL_optinteger(L, 3, 0);
+  if (sigqueue((pid_t)pid, signo, v) < 0)
+    return uipc_fail(L, "sigqueue", lua_tostring(L, 1));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_signum(lua_State *L) {
+  int signo = signum_of(luaL_checkstring(L, 1));
+  if (signo == 0)
+    luaL_pushfail(L);
+  else
+    lua_pushinteger(L, signo);
+  return 1;
+}
+
+static int l_signame(lua_State *L) {
+  const char *name = uipc_signame((int)luaL_checkinteger(L, 1));
+  if (name == NULL)
+    luaL_pushfail(L);
+  else
+    lua_pushstring(L, name);
+  return 1;
+}
+
+static int l_signals(lua_State *L) {
+  sigset_t all;
+  sigfillset(&all);
+  pushsigset(L, &all);
+  return 1;
+}
+
+static int procmask(lua_State *L, int how) {
+  sigset_t set, old;
+  if (how == SIG_SETMASK)
+    checksigset(L, 1, &set);
+  else {
+    sigemptyset(&set);
+    for (int i = 1; i <= lua_gettop(L); i++) {
+      sigset_t one;
+      checksigset(L, i, &one);
+      sigorset(&set, &set, &one);
+    }
+  }
+  if (sigprocmask(how, &set, &old) < 0)
+    return uipc_fail(L, "sigprocmask", NULL);
+  pushsigset(L, &old);
+  return 1;
+}
+
+static int l_sigblock(lua_State *L) { return procmask(L, SIG_BLOCK); }
+static int l_sigunblock(lua_State *L) { return procmask(L, SIG_UNBLOCK); }
+static int l_sigsetmask(lua_State *L) { return procmask(L, SIG_SETMASK); }
+
+static int l_sigmask(lua_State *L) {
+  sigset_t old;
+  sigprocmask(SIG_BLOCK, NULL, &old);
+  pushsigset(L, &old);
+  return 1;
+}
+
+static int l_sigpending(lua_State *L) {
+  sigset_t set;
+  sigpending(&set);
+  pushsigset(L, &set);
+  return 1;
+}
+
+static double tv2sec(const struct timeval *tv) {
+  return (double)tv->tv_sec + (double)tv->tv_usec * 1e-6;
+}
+
+/* alarm(seconds) -> seconds left on the previous alarm */
+static int l_alarm(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0, 1, "seconds must not be negative");
+  struct itimerval it, old;
+  memset(&it, 0, sizeof it);
+  it.it_value.tv_sec = (time_t)s;
+  it.it_value.tv_usec = (suseconds_t)((s - (lua_Number)it.it_value.tv_sec) * 1e6);
+  if (s > 0 && it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+    it.it_value.tv_usec = 1;  /* a tiny alarm still rings */
+  if (setitimer(ITIMER_REAL, &it, &old) < 0)
+    return uipc_fail(L, "setitimer", NULL);
+  lua_pushnumber(L, tv2sec(&old.it_value));
+  return 1;
+}
+
+static int l_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0, 1, "seconds must not be negative");
+  uipc_sleep_until(L, uipc_deadline(s));
+  lua_pushinteger(L, 0);
+  return 1;
+}
+
+/* pause() -> how many handlers ran (at least one) */
+static int l_pause(lua_State *L) {
+  unsigned long start = handlers_ran;
+  for (;;) {
+    uipc_sig_dispatch(L);
+    if (handlers_ran != start)
+      break;
+    struct pollfd p = { wake_rd, POLLIN, 0 };
+    if (ppoll(&p, 1, NULL, NULL) > 0)
+      uipc_sig_drainwake();
+  }
+  lua_pushinteger(L, (lua_Integer)(handlers_ran - start));
+  return 1;
+}
+
+static int l_dispatch(lua_State *L) {
+  lua_pushinteger(L, uipc_sig_dispatch(L));
+  return 1;
+}
+
+/* A queued delivery of a signal in `set`, taken without running its handler. */
+static int take_queued(const sigset_t *set, sig_entry *out) {
+  sig_entry e;
+  while (ring_pop(&e)) {  /* move everything into the backlog, in order */
+    if (backlog_count == QUEUE_SIZE) {
+      atomic_fetch_add_explicit(&dropped[e.signo], 1, memory_order_relaxed);
+      continue;
+    }
+    backlog[(backlog_head + backlog_count++) % QUEUE_SIZE] = e;
+  }
+  for (unsigned i = 0; i < backlog_count; i++) {
+    sig_entry *b = &backlog[(backlog_head + i) % QUEUE_SIZE];
+    if (sigismember(set, b->signo) == 1) {
+      *out = *b;
+      if (i == 0) {
+        backlog_head = (backlog_head + 1) % QUEUE_SIZE;
+        backlog_count--;
+      } else {
+        backlog_remove(i);
+      }
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int dispatch_protected(lua_State *L) {
+  lua_pushinteger(L, uipc_sig_dispatch(L));
+  return 1;
+}
+
+/* sigwait(sigs, [timeout]) -> name, info | nil, "timeout" */
+static int l_sigwait(lua_State *L) {
+  sigset_t set, old;
+  checksigset(L, 1, &set);
+  double deadline = uipc_deadline(uipc_opttimeout(L, 2));
+  sigprocmask(SIG_BLOCK, &set, &old);
+  sig_entry e;
+  int got = 0, err = 0;
+  for (;;) {
+    if (take_queued(&set, &e)) {
+      got = 1;
+      break;
+    }
+    siginfo_t info;
+    struct timespec ts, *tsp = NULL;
+    if (deadline >= 0) {
+      double left = deadline - uipc_monotime();
+      if (left < 0)
+        left = 0;
+      ts.tv_sec = (time_t)left;
+      ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+      tsp = &ts;
+    }
+    int s = sigtimedwait(&set, &info, tsp);
+    if (s > 0) {
+      memset(&e, 0, sizeof e);
+      e.signo = s;
+      e.code = info.si_code;
+      e.pid = info.si_pid;
+      e.uid = info.si_uid;
+      e.status = s == SIGCHLD ? info.si_status : 0;
+      e.has_value = info.si_code == SI_QUEUE;
+      e.value = e.has_value ? (intptr_t)info.si_value.sival_ptr : 0;
+      got = 1;
+      break;
+    }
+    if (errno == EAGAIN)
+      break;
+    if (errno != EINTR) {
+      err = errno;
+      break;
+    }
+    /* another signal's handler is due: run it, but never raise with the
+     * mask changed */
+    lua_pushcfunction(L, dispatch_protected);
+    if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+      sigprocmask(SIG_SETMASK, &old, NULL);
+      return raise_after_handler(L);
+    }
+    lua_pop(L, 1);
+  }
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  if (memcmp(&now, &old, sizeof now) != 0)
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  if (err)
+    return uipc_fail_errno(L, err, "sigwait", NULL);
+  if (!got)
+    return uipc_fail_timeout(L);
+  lua_pushstring(L, uipc_signame(e.signo));
+  pushinfo(L, &e);
+  return 2;
+}
+
+/* guarded_pcall(guard, fn, ...) -> pcall's results, and guard.done = true
+ * set before any Lua instruction can run again: ipc.timeout's ALRM
+ * handler raises only while fn runs, never in the instructions after. */
+static int l_guarded_pcall(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
+  lua_pushboolean(L, 1);
+  lua_setfield(L, 1, "done");
+  lua_pushboolean(L, status == LUA_OK);
+  lua_replace(L, 1);
+  return lua_gettop(L);
+}
+
+static int l_sigfd(lua_State *L) {
+  lua_pushinteger(L, wake_rd);
+  return 1;
+}
+
+static int l_sigstats(lua_State *L) {
+  lua_newtable(L);
+  for (int s = 1; s < NSIG; s++) {
+    if (!names[s][0])
+      continue;
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)atomic_load(&delivered[s]));
+    lua_setfield(L, -2, "delivered");
+    lua_pushinteger(L, (lua_Integer)handled[s]);
+    lua_setfield(L, -2, "handled");
+    lua_pushinteger(L, (lua_Integer)atomic_load(&dropped[s]));
+    lua_setfield(L, -2, "dropped");
+    lua_setfield(L, -2, names[s]);
+  }
+  return 1;
+}
+
+static const luaL_Reg funcs[] = {
+  { "signal", l_signal },     { "getsignal", l_getsignal },
+  { "kill", l_kill },         { "killpg", l_killpg },
+  { "raise", l_raise },       { "sigqueue", l_sigqueue },
+  { "signum", l_signum },     { "signame", l_signame },
+  { "signals", l_signals },   { "sigblock", l_sigblock },
+  { "sigunblock", l_sigunblock }, { "sigsetmask", l_sigsetmask },
+  { "sigmask", l_sigmask },   { "sigpending", l_sigpending },
+  { "alarm", l_alarm },       { "sleep", l_sleep },
+  { "pause", l_pause },       { "dispatch", l_dispatch },
+  { "sigwait", l_sigwait },   { "sigfd", l_sigfd },
+  { "sigstats", l_sigstats }, { "_guarded_pcall", l_guarded_pcall },
+  { NULL, NULL }
+};
+
+static void child_after_fork(void) {
+  queue_reset();
+  wake_recreate();
+}
+
+int uipc_signals_open(lua_State *L) {
+  if (wake_rd < 0) {  /* once per process */
+    names_init();
+    if (wake_create() < 0)
+      return luaL_error(L, "unixipc: cannot create the signal wake-up descriptor: %s",
+                        strerror(errno));
+    /* forks made by other code (io.popen, os.execute, C libraries) */
+    pthread_atfork(NULL, NULL, child_after_fork);
+  }
+  sentinel(L);
+  uipc_register(L, funcs);
+  return 0;
+}

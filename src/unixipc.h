@@ -1,0 +1,163 @@
+/*
+ * unixipc.h — what the C files of unixipc share.
+ *
+ * This header is the platform layer: it is included first by every C file,
+ * sets the feature-test macros and holds the few OS shims, so the logic files
+ * carry no #ifdef of their own. Everything declared here is internal: only
+ * luaopen_unixipc_core is exported from the shared object.
+ */
+#ifndef UNIXIPC_H
+#define UNIXIPC_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#ifdef __linux__
+#define UIPC_HAVE_EVENTFD 1
+#endif
+
+/* Bytes of input a stdio stream holds in its buffer (select counts them as
+ * readable). glibc exposes its buffer pointers; elsewhere we cannot see it. */
+#if defined(__GLIBC__)
+#define UIPC_FILE_BUFFERED_INPUT(f) \
+  ((f)->_IO_read_end > (f)->_IO_read_ptr ? (size_t)((f)->_IO_read_end - (f)->_IO_read_ptr) : 0)
+#else
+#define UIPC_FILE_BUFFERED_INPUT(f) ((size_t)0)
+#endif
+
+#define UIPC_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define UIPC_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define UIPC_HIDDEN
+#endif
+
+/* Metatable names, one per type. */
+#define UIPC_HANDLE_MT "unixipc.handle"
+
+/* ---- error.c: the two channels (raise for the programmer, fail for the world) ---- */
+
+/* Push nil, "what[ target]: strerror(errno)", errno; returns 3. Saves errno first. */
+UIPC_HIDDEN int uipc_fail(lua_State *L, const char *what, const char *target);
+/* The same with an explicit error number (for APIs that return their error). */
+UIPC_HIDDEN int uipc_fail_errno(lua_State *L, int err, const char *what,
+                                const char *target);
+/* Push nil, "timeout", ETIMEDOUT; returns 3. */
+UIPC_HIDDEN int uipc_fail_timeout(lua_State *L);
+/* Optional timeout argument in seconds: nil/none -> -1 (forever); negative raises. */
+UIPC_HIDDEN double uipc_opttimeout(lua_State *L, int arg);
+/* Optional non-negative integer (sizes, counts); negative raises. */
+UIPC_HIDDEN lua_Integer uipc_optsize(lua_State *L, int arg, lua_Integer def);
+/* Set the close-on-exec flag (for descriptors that came from elsewhere). */
+UIPC_HIDDEN void uipc_cloexec(int fd, int on);
+UIPC_HIDDEN void uipc_errno_open(lua_State *L);
+
+/* ---- clock (wait.c) ---- */
+
+/* CLOCK_MONOTONIC seconds. */
+UIPC_HIDDEN double uipc_monotime(void);
+/* Deadline for a timeout: -1 stays -1 (no deadline). */
+UIPC_HIDDEN double uipc_deadline(double timeout);
+
+/* ---- wait.c: the one place where unixipc blocks ---- */
+
+/*
+ * Poll fds[0..n-1] together with the signal wake-up descriptor until one of
+ * them is ready or the deadline (monotonic seconds, -1 = none) passes.
+ * Queued Lua signal handlers run before and on every wake-up; an error raised
+ * by one propagates out of here, so callers must hold no unowned resource.
+ * Returns the number of ready entries of fds (revents set), 0 on timeout, or
+ * -1 with errno set. Never returns EINTR. `fds` must have room for n + 1.
+ */
+UIPC_HIDDEN int uipc_poll(lua_State *L, struct pollfd *fds, nfds_t n,
+                          double deadline);
+/* uipc_poll for one descriptor: revents (> 0), 0 on timeout, -1 on error. */
+UIPC_HIDDEN int uipc_wait_fd(lua_State *L, int fd, short events, double deadline);
+/* Sleep until the deadline, running handlers meanwhile. */
+UIPC_HIDDEN void uipc_sleep_until(lua_State *L, double deadline);
+
+/* ---- signals.c ---- */
+
+/* Signal argument: "INT", "SIGINT" or a number; raises on an unknown one. */
+UIPC_HIDDEN int uipc_checksignal(lua_State *L, int arg);
+/* Name without "SIG" ("INT", "RTMIN+3"), or NULL for a number that is none. */
+UIPC_HIDDEN const char *uipc_signame(int signo);
+/* The descriptor that becomes readable when a delivery is queued. */
+UIPC_HIDDEN int uipc_sig_wakefd(void);
+/* Read the wake-up descriptor empty. */
+UIPC_HIDDEN void uipc_sig_drainwake(void);
+/* Run the queued Lua handlers now; returns how many ran. May raise. */
+UIPC_HIDDEN int uipc_sig_dispatch(lua_State *L);
+/* fork() done right: flushes, blocks signals around the fork, and gives the
+ * child an empty queue and its own wake-up descriptor. */
+UIPC_HIDDEN pid_t uipc_fork(lua_State *L);
+UIPC_HIDDEN int uipc_signals_open(lua_State *L);
+/* The host's Control-C: while on, an INT left at its default raises
+ * "interrupted!" at the next safe point instead of killing the process. */
+UIPC_HIDDEN void uipc_sig_host_interrupt(lua_State *L, int on);
+
+/* ---- handle.c: one buffered handle type for every descriptor ---- */
+
+typedef struct uipc_handle uipc_handle;
+/* How a handle gives its descriptor back: closes fd (the handle is already
+ * marked closed) and pushes what close() returns; returns how many. */
+typedef int (*uipc_closef)(lua_State *L, uipc_handle *h, int fd);
+
+struct uipc_handle {
+  int fd;                 /* -1 once closed (or before it is opened) */
+  uipc_closef closef;     /* NULL while closed */
+  int kind;               /* driver: UIPC_KIND_* */
+  int flags;              /* UIPC_H_* */
+  int vbuf;               /* 0 no, 1 line, 2 full */
+  double timeout;         /* seconds, -1 = none */
+  pid_t pid;              /* child of a pipe open, else 0 */
+  char *rbuf;             /* input buffer: unread bytes are rbuf[rpos..rlen) */
+  size_t rpos, rlen, rcap;
+  char *wbuf;             /* pending output: wbuf[0..wlen) */
+  size_t wlen, wcap;
+  uipc_handle *next_pending, *prev_pending; /* list of handles with output */
+};
+
+enum { UIPC_KIND_PLAIN, UIPC_KIND_NOWAIT, UIPC_KIND_SOCKET };
+enum { UIPC_H_NONBLOCK = 1, UIPC_H_PENDING = 2 };
+
+/* Push a new, closed handle (closed first: the descriptor is attached after). */
+UIPC_HIDDEN uipc_handle *uipc_handle_new(lua_State *L);
+/* Give a descriptor to a handle pushed by uipc_handle_new. */
+UIPC_HIDDEN void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef);
+/* The open handle at arg, or raise. */
+UIPC_HIDDEN uipc_handle *uipc_handle_check(lua_State *L, int arg);
+/* Handle, io file or integer descriptor at arg -> descriptor; raises otherwise.
+ * Sets *h when it is a handle (else NULL), *f when an io file (else NULL). */
+UIPC_HIDDEN int uipc_checkfd(lua_State *L, int arg, uipc_handle **h, void **f);
+/* Bytes of buffered, unread input an object holds (handle or io file). */
+UIPC_HIDDEN size_t uipc_buffered_input(uipc_handle *h, void *f);
+/* Flush every handle with pending output (before a fork). */
+UIPC_HIDDEN void uipc_flush_all(lua_State *L);
+UIPC_HIDDEN int uipc_handle_open(lua_State *L);
+
+/* ---- process.c ---- */
+
+/* The one exit-status decoder: pushes how ("exit" "signal" "stop"
+ * "continue") and code; with `triple` first true|nil as os.execute does. */
+UIPC_HIDDEN int uipc_push_status(lua_State *L, int status, int triple);
+
+/* ---- the other areas ---- */
+UIPC_HIDDEN int uipc_select_open(lua_State *L);
+UIPC_HIDDEN int uipc_process_open(lua_State *L);
+
+/* Register funcs into the table on top (luaL_setfuncs without upvalues). */
+#define uipc_register(L, funcs) luaL_setfuncs((L), (funcs), 0)
+
+#endif
