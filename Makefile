@@ -21,6 +21,14 @@ LUA_CFLAGS  ?= $(shell pkg-config --cflags $(LUA_PKG) 2>/dev/null || echo -I/usr
 LUA_LIBS    ?= $(shell pkg-config --libs $(LUA_PKG) 2>/dev/null || echo -llua$(LUA_VERSION))
 
 CC          ?= cc
+# The host links Lua statically, as Debian's lua5.4 does (non-PIC VM, and C
+# modules find the API in the executable); the shared library otherwise.
+LUA_STATIC  ?= $(shell f=$$($(CC) -print-file-name=liblua$(LUA_VERSION).a); [ -f "$$f" ] && echo "$$f")
+ifneq ($(LUA_STATIC),)
+  HOST_LUA_LIBS := -Wl,--whole-archive $(LUA_STATIC) -Wl,--no-whole-archive -Wl,-E
+else
+  HOST_LUA_LIBS := $(LUA_LIBS) -rdynamic
+endif
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CFLAGS  := -std=gnu11 $(WARN) $(CFLAGS) $(LUA_CFLAGS) -Isrc -fvisibility=hidden
@@ -70,7 +78,7 @@ build/obj/embedded.o: build/gen/embedded.c
 
 $(HOST): build/obj/host.o build/obj/embedded.o $(MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $^ $(LUA_LIBS) $(EDIT_LIBS) -lm -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LUA_LIBS) $(EDIT_LIBS) -lm -ldl
 
 deps:
 	@sh tools/deps.sh

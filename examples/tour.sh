@@ -94,6 +94,40 @@ expect_usage() {
   fi
 }
 
+# start_peer FILE [ARGS...]: start a server recipe in the background and
+# wait (10 s at most) for its start line; sets PEER_PID, PEER_LOG and
+# PEER_PORT ("server started on port N") or PEER_PATH ("... on PATH").
+# Every peer is stopped with TERM when the tour ends.
+PEERS=() PEER_LOGS=()
+start_peer() {
+  local file=$1; shift
+  PEER_LOG=$(mktemp) PEER_PORT="" PEER_PATH=""
+  PEER_LOGS+=("$PEER_LOG")
+  "$HOST" "examples/$file" "$@" >"$PEER_LOG" 2>&1 </dev/null &
+  PEER_PID=$!
+  PEERS+=("$PEER_PID")
+  local line="" i
+  for ((i = 0; i < 100; i++)); do
+    line=$(grep -m1 'server started on ' "$PEER_LOG") && break
+    kill -0 "$PEER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$line" ]; then
+    WHY="peer $file did not print its start line"
+    return 1
+  fi
+  PEER_PORT=$(sed -n 's/.*server started on port \([0-9][0-9]*\).*/\1/p' <<<"$line")
+  [ -n "$PEER_PORT" ] || PEER_PATH=$(sed -n 's/.*server started on \([^ ]*\).*/\1/p' <<<"$line")
+}
+
+stop_peers() {
+  local p
+  for p in "${PEERS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${PEERS[@]}"; do wait "$p" 2>/dev/null; done
+  rm -f "${PEER_LOGS[@]}"
+}
+trap stop_peers EXIT
+
 # ---- one function per recipe ----
 
 tour_R01() {

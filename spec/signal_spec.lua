@@ -7,12 +7,18 @@ local ipc = require("unixipc")
 
 local slack = support.slack
 local memcheck = support.memcheck()
+local SLOW = memcheck and 4 or 1 -- the child scripts' SLOW: signals sent later
 
 -- Run `code` in a child interpreter; the chunk returns a table of findings.
 local function child(code, opts)
   local r = support.child(code, opts)
   if r.error then
     error("child chunk raised: " .. r.error .. "\nstderr: " .. r._err, 2)
+  end
+  -- a clean exit too (under valgrind, 99 reports a memory error)
+  if r._how ~= "exit" or r._code ~= 0 then
+    error(string.format("child interpreter ended %s %s\nstderr: %s",
+      tostring(r._how), tostring(r._code), r._err), 2)
   end
   return r
 end
@@ -75,7 +81,7 @@ describe("signal names and numbers", function()
     local cases = {
       { "signal", function() ipc.signal("NOSUCH", "DEFAULT") end },
       { "kill", function() ipc.kill("NOSUCH", ipc.getpid()) end },
-      { "killpg", function() ipc.killpg("SIGNOSUCH", ipc.getpgrp()) end },
+      { "killpg", function() ipc.killpg("SIGNOSUCH", ipc.getpid()) end },
       { "raise", function() ipc.raise("NOSUCH") end },
       { "sigqueue", function() ipc.sigqueue(ipc.getpid(), "NOSUCH", 1) end },
       { "sigblock", function() ipc.sigblock("NOSUCH") end },
@@ -411,7 +417,9 @@ describe("signal masks", function()
       ipc.SIG.USR1 = function() n = n + 1 end
       local t = {}
       local a, b = ipc.blocked({ "USR1" }, function(x)
-        ipc.raise("USR1")
+        -- twice to the process: the kernel keeps one pending standard signal
+        -- (raise would be a second, thread-directed one)
+        ipc.kill("USR1", ipc.getpid())
         ipc.kill("USR1", ipc.getpid())
         ipc.sleep(0.05)
         ipc.dispatch()
@@ -430,7 +438,7 @@ describe("signal masks", function()
     ]]
     assert.equal(0, r.inside)
     assert.is_true(contains(r.mask_inside, "USR1"))
-    assert.equal(1, r.after) -- two sends of a standard signal while blocked: one pending
+    assert.equal(1, r.after)
     assert.same({ 7, "r" }, { r.a, r.b })
     assert.is_false(contains(r.mask_after, "USR1"))
     assert.equal(1, r.inside2)
@@ -592,17 +600,17 @@ describe("ipc.sleep and ipc.pause", function()
       ipc.SIG.USR1 = function() n = n + 1 end
       local parent = ipc.getpid()
       local pid = fork(function()
-        for _ = 1, 5 do ipc.sleep(0.05); ipc.kill("USR1", parent) end
+        for _ = 1, 5 do ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end
       end)
       local t = {}
-      t.el, t.ok, t.r = timed(ipc.sleep, 0.6)
+      t.el, t.ok, t.r = timed(ipc.sleep, 0.8 * SLOW)
       t.n_at_end = n
       t.how = { reap(pid) }
       return t
     ]]
     assert.is_true(r.ok)
     assert.equal(0, r.r)
-    assert.is_true(r.el >= 0.6 - 0.005, "woke early: " .. r.el)
+    assert.is_true(r.el >= 0.8 * SLOW - 0.005, "woke early: " .. r.el)
     assert.equal(5, r.n_at_end)
     assert.same({ "exit", 0 }, r.how)
   end)
@@ -611,7 +619,7 @@ describe("ipc.sleep and ipc.pause", function()
     local r = child [[
       ipc.SIG.USR1 = function() error("wake up!", 0) end
       local parent = ipc.getpid()
-      local pid = fork(function() ipc.sleep(0.1); ipc.kill("USR1", parent) end)
+      local pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end)
       local t = {}
       t.el, t.ok, t.err = timed(ipc.sleep, 5)
       reap(pid)
@@ -627,7 +635,7 @@ describe("ipc.sleep and ipc.pause", function()
       local n = 0
       ipc.SIG.USR1 = function() n = n + 1 end
       local parent = ipc.getpid()
-      local pid = fork(function() ipc.sleep(0.2); ipc.kill("USR1", parent) end)
+      local pid = fork(function() ipc.sleep(0.2 * SLOW); ipc.kill("USR1", parent) end)
       local t = {}
       t.el, t.ok, t.r = timed(ipc.pause)
       t.n = n
@@ -637,7 +645,59 @@ describe("ipc.sleep and ipc.pause", function()
     assert.is_true(r.ok, tostring(r.r))
     assert.equal(1, r.r)
     assert.equal(1, r.n)
-    assert.is_true(r.el >= 0.15, "returned early: " .. r.el)
+    assert.is_true(r.el >= 0.15 * SLOW, "returned early: " .. r.el)
+  end)
+end)
+
+-- A delivery that is queued but whose handler has not run yet: it arrives
+-- during a stock C call (os.execute) while a debugger's hook holds the slot
+-- unixipc would use for its safe points, so nothing runs it until the next
+-- unixipc call. If the module ran it anyway (n > 0 before the call under
+-- test), the case cannot be observed and the spec is shown as pending.
+local queued_prelude = [[
+  local n = 0
+  ipc.SIG.USR1 = function() n = n + 1 end
+  local parent = ipc.getpid()
+  debug.sethook(function() end, "", 1 << 30)
+  local pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end)
+  os.execute("sleep " .. 0.4 * SLOW)
+  local t = { n_before = n }
+]]
+
+describe("a delivery already queued", function()
+  it("counts for pause, which returns at once", function()
+    local r = child(queued_prelude .. [[
+      t.el, t.pok, t.ok, t.ran = timed(ipc.timeout, 2, ipc.pause)
+      debug.sethook()
+      t.n = n
+      reap(pid)
+      return t
+    ]])
+    if r.n_before > 0 then
+      return pending("the module ran the handler before pause could see it queued")
+    end
+    assert.is_true(r.pok, tostring(r.ok))
+    assert.is_true(r.ok, "pause waited for another signal")
+    assert.equal(1, r.ran)
+    assert.equal(1, r.n)
+    assert.is_true(r.el < slack(1), "pause took " .. r.el)
+  end)
+
+  it("is run by dispatch, which returns how many ran", function()
+    local r = child(queued_prelude .. [[
+      t.d = ipc.dispatch()
+      t.n = n
+      t.d2 = ipc.dispatch()
+      debug.sethook()
+      reap(pid)
+      return t
+    ]])
+    if r.n_before > 0 then
+      return pending("the module ran the handler before dispatch could see it queued")
+    end
+    assert.equal(1, r.d)
+    assert.equal(1, r.n)
+    assert.equal(0, r.d2)
   end)
 end)
 
@@ -647,7 +707,7 @@ describe("ipc.sigwait", function()
       local n = 0
       ipc.SIG.USR1 = function() n = n + 1 end
       local parent = ipc.getpid()
-      local pid = fork(function() ipc.sleep(0.1); ipc.kill("USR1", parent) end)
+      local pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end)
       local t = {}
       t.name, t.info = ipc.sigwait({ "USR1" }, 5)
       ipc.sleep(0.05)
@@ -665,7 +725,7 @@ describe("ipc.sigwait", function()
   it("takes a signal whose action is DEFAULT without the process dying", function()
     local r = child [[
       local parent = ipc.getpid()
-      local pid = fork(function() ipc.sleep(0.1); ipc.sigqueue(parent, "USR2", 5) end)
+      local pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.sigqueue(parent, "USR2", 5) end)
       local name, info = ipc.sigwait({ "USR1", "SIGUSR2" }, 5)
       reap(pid)
       return { name = name, value = info and info.value }
@@ -704,7 +764,7 @@ describe("dispatch, sigfd and sigstats", function()
       ipc.SIG.USR1 = function() n = n + 1 end
       local parent = ipc.getpid()
       local fd = ipc.sigfd()
-      local pid = fork(function() ipc.sleep(0.2); ipc.kill("USR1", parent) end)
+      local pid = fork(function() ipc.sleep(0.2 * SLOW); ipc.kill("USR1", parent) end)
       local t = {}
       t.el, t.ok, t.rd, t.wr, t.to = timed(ipc.select, { fd }, {}, 3)
       ipc.dispatch()
@@ -715,7 +775,7 @@ describe("dispatch, sigfd and sigstats", function()
     assert.is_true(r.ok, tostring(r.rd))
     assert.same({ r.fd }, r.rd)
     assert.is_nil(r.to)
-    assert.is_true(r.el < 2, "select took " .. r.el)
+    assert.is_true(r.el < slack(2), "select took " .. r.el)
     assert.equal(1, r.n)
   end)
 
@@ -748,7 +808,7 @@ describe("handlers run at safe points", function()
       end
       local function round(run)
         flag = false
-        local pid = fork(function() ipc.sleep(0.1); ipc.kill("USR1", parent) end)
+        local pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end)
         local ok, res = pcall(run)
         reap(pid)
         return ok and res
@@ -773,8 +833,9 @@ describe("handlers run at safe points", function()
     local r = child [[
       ipc.SIG.USR1 = function() error("stop spinning", 0) end
       local parent = ipc.getpid()
-      local pid = fork(function() ipc.sleep(0.1); ipc.kill("USR1", parent) end)
+      local pid
       local co = coroutine.create(function()
+        pid = fork(function() ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end)
         local i, t0 = 0, os.clock()
         while true do
           i = i + 1
@@ -825,9 +886,9 @@ describe("EINTR never reaches Lua", function()
       local rd, wr = assert(ipc.pipe())
       local pid = fork(function()
         rd:close()
-        ipc.sleep(0.2)
+        ipc.sleep(0.2 * SLOW)
         ipc.kill("USR1", parent)
-        ipc.sleep(3)            -- keeps the writer open and never writes
+        ipc.sleep(3 * SLOW)     -- keeps the writer open and never writes
       end)
       local t = {}
       t.el, t.ok, t.err = timed(rd.read, rd, "l")
@@ -837,7 +898,7 @@ describe("EINTR never reaches Lua", function()
     ]]
     assert.is_false(r.ok, "the read returned " .. tostring(r.err))
     assert.equal("handler says stop", r.err)
-    assert.is_true(r.el >= 0.15 and r.el < slack(2), "took " .. r.el)
+    assert.is_true(r.el >= 0.15 * SLOW and r.el < slack(2), "took " .. r.el)
   end)
 
   it("a handler that does not raise lets the blocked read finish with the data", function()
@@ -848,9 +909,9 @@ describe("EINTR never reaches Lua", function()
       local rd, wr = assert(ipc.pipe())
       local pid = fork(function()
         rd:close()
-        ipc.sleep(0.2)
+        ipc.sleep(0.2 * SLOW)
         ipc.kill("USR1", parent)
-        ipc.sleep(0.2)
+        ipc.sleep(0.2 * SLOW)
         wr:write("the data\n", "more")
         wr:close()
       end)
@@ -867,7 +928,7 @@ describe("EINTR never reaches Lua", function()
     assert.is_nil(r.msg)
     assert.equal(1, r.n)
     assert.equal("more", r.rest)
-    assert.is_true(r.el >= 0.35, "read returned after " .. r.el)
+    assert.is_true(r.el >= 0.35 * SLOW, "read returned after " .. r.el)
     assert.same({ "exit", 0 }, r.how)
   end)
 
@@ -878,17 +939,17 @@ describe("EINTR never reaches Lua", function()
       local parent = ipc.getpid()
       local rd, wr = assert(ipc.pipe())
       local pid = fork(function()
-        for _ = 1, 2 do ipc.sleep(0.1); ipc.kill("USR1", parent) end
+        for _ = 1, 2 do ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end
       end)
       local t = {}
-      t.el, t.ok, t.rd, t.wr, t.to = timed(ipc.select, { rd }, {}, 0.5)
+      t.el, t.ok, t.rd, t.wr, t.to = timed(ipc.select, { rd }, {}, 0.5 * SLOW)
       t.n = n
       reap(pid)
       return t
     ]]
     assert.is_true(r.ok, tostring(r.rd))
     assert.same({ {}, {}, "timeout" }, { r.rd, r.wr, r.to })
-    assert.is_true(r.el >= 0.5 - 0.005, "select returned after " .. r.el)
+    assert.is_true(r.el >= 0.5 * SLOW - 0.005, "select returned after " .. r.el)
     assert.equal(2, r.n)
   end)
 
@@ -899,7 +960,7 @@ describe("EINTR never reaches Lua", function()
       local parent = ipc.getpid()
       local t = {}
       local pid = fork(function()
-        for _ = 1, 3 do ipc.sleep(0.05); ipc.kill("USR1", parent) end
+        for _ = 1, 3 do ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end
         return 7
       end)
       t.wait = { ipc.waitpid(pid) }
@@ -908,7 +969,7 @@ describe("EINTR never reaches Lua", function()
       local size = 1 << 20
       local reader = fork(function()
         wr:close()
-        for _ = 1, 3 do ipc.sleep(0.05); ipc.kill("USR1", parent) end
+        for _ = 1, 3 do ipc.sleep(0.1 * SLOW); ipc.kill("USR1", parent) end
         local s = rd:read("a")
         return #s == size and 10 or 11
       end)
@@ -1102,8 +1163,11 @@ describe("fork", function()
       local kid = fork(function()
         ready_r:close(); never_w:close()
         if ipc.SIG.USR2 ~= handler then return 5 end
-        ready_w:write("r\n")
-        local el, pok, err = timed(ipc.timeout, 3, never_r.read, never_r, "l")
+        -- from here on the parent's USR2 may come at any instruction
+        local el, pok, err = timed(function()
+          ready_w:write("r\n")
+          return ipc.timeout(3, never_r.read, never_r, "l")
+        end)
         if pok or err ~= "woken in child" then return 4 end
         if el > 1.5 then return 6 end
         return 10
@@ -1121,7 +1185,7 @@ describe("fork", function()
       return t
     ]]
     assert.equal("r", r.ready)
-    assert.same({ "exit", 10 }, r.kid)
+    assert.same({ "exit", 10 }, r.kid, r._err)
     assert.is_true(r.ok, tostring(r.rd))
     assert.same({}, r.rd, "the child's delivery woke the parent's sigfd")
     assert.equal("timeout", r.to)

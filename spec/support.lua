@@ -101,6 +101,8 @@ end
 -- helpers for forking, reaping and timing, so specs stay short.
 local child_prelude = [==[
 ipc = require("unixipc")
+-- How much longer to wait before sending a signal under valgrind.
+SLOW = os.getenv("UNIXIPC_MEMCHECK") == "1" and 4 or 1
 -- Fork; the child runs fn(...) and leaves with _exit (0, or 1 if fn raised,
 -- or fn's integer result), never returning into the script.
 function fork(fn, ...)

@@ -628,25 +628,39 @@ static int h_read(lua_State *L) {
   return g_read(L, uipc_handle_check(L, 1), 2);
 }
 
-/* The iterator of h:lines(): upvalues handle, count, formats... */
-static int lines_iter(lua_State *L) {
-  uipc_handle *h = uipc_handle_check(L, lua_upvalueindex(1));
-  int n = (int)lua_tointeger(L, lua_upvalueindex(2));
-  if (n == 0) {  /* the common case, without the format machinery */
-    int rc = read_line(L, h, 1, uipc_deadline(h->timeout));
-    if (rc > 0)
-      return 1;
-    if (rc == 0)
-      return 0;
-    io_fail(L, rc, "read");
-    return luaL_error(L, "%s", lua_tostring(L, -2));
-  }
+/* The handle of an iterator made by h:lines(): put there by h_lines, so no
+ * metatable check is needed on the hot path, only the closed state. */
+static uipc_handle *iter_handle(lua_State *L) {
+  uipc_handle *h = (uipc_handle *)lua_touserdata(L, lua_upvalueindex(1));
+  if (h->closef == NULL)
+    luaL_error(L, "attempt to use a closed handle");
+  return h;
+}
+
+/* h:lines() with plain lines: upvalue the handle. */
+static int lines_plain(lua_State *L) {
+  uipc_handle *h = iter_handle(L);
+  int rc = read_line(L, h, 1, uipc_deadline(h->timeout));
+  if (rc > 0)
+    return 1;
+  if (rc == 0)
+    return 0;
+  io_fail(L, rc, "read");
+  return luaL_error(L, "%s", lua_tostring(L, -2));
+}
+
+/* h:lines(fmt...): upvalues the handle, then the formats. Errors raise,
+ * as Lua's io lines do. */
+static int lines_formats(lua_State *L) {
+  uipc_handle *h = iter_handle(L);
+  int n = 0;
   lua_settop(L, 0);
-  luaL_checkstack(L, n, "too many arguments");
-  for (int i = 1; i <= n; i++)
-    lua_pushvalue(L, lua_upvalueindex(2 + i));
-  int first = lua_gettop(L) + 1 - n;
-  int r = g_read(L, h, first);
+  while (lua_type(L, lua_upvalueindex(n + 2)) != LUA_TNONE) {
+    luaL_checkstack(L, 1, "too many arguments");
+    lua_pushvalue(L, lua_upvalueindex(n + 2));
+    n++;
+  }
+  int r = g_read(L, h, 1);
   if (lua_toboolean(L, -r))
     return r;
   if (r > 1 && lua_type(L, -r + 1) == LUA_TSTRING)  /* an error */
@@ -661,13 +675,13 @@ static int h_lines(lua_State *L) {
   for (int i = 2; i <= n + 1; i++)
     if (lua_type(L, i) != LUA_TNUMBER)
       luaL_checkstring(L, i);
-  if (n == 1 && lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "l") == 0)
-    n = 0;  /* plain lines: the fast path */
-  lua_pushvalue(L, 1);
-  lua_pushinteger(L, n);
-  for (int i = 2; i <= n + 1; i++)
-    lua_pushvalue(L, i);
-  lua_pushcclosure(L, lines_iter, 2 + n);
+  if (n == 0 || (n == 1 && lua_type(L, 2) == LUA_TSTRING &&
+                 strcmp(lua_tostring(L, 2), "l") == 0)) {
+    lua_settop(L, 1);
+    lua_pushcclosure(L, lines_plain, 1);
+  } else {
+    lua_pushcclosure(L, lines_formats, n + 1);
+  }
   return 1;
 }
 
@@ -813,27 +827,35 @@ static int h_expect(lua_State *L) {
 
 /* ---- objects that stand for descriptors ---- */
 
-int uipc_checkfd(lua_State *L, int arg, uipc_handle **hp, void **fp) {
-  uipc_handle *h = luaL_testudata(L, arg, UIPC_HANDLE_MT);
+int uipc_tofd(lua_State *L, int idx, uipc_handle **hp, void **fp) {
+  uipc_handle *h = luaL_testudata(L, idx, UIPC_HANDLE_MT);
   if (hp) *hp = h;
   if (fp) *fp = NULL;
   if (h != NULL) {
-    uipc_handle_check(L, arg);
+    if (h->closef == NULL)
+      luaL_error(L, "attempt to use a closed handle");
     return h->fd;
   }
-  luaL_Stream *s = luaL_testudata(L, arg, LUA_FILEHANDLE);
+  luaL_Stream *s = luaL_testudata(L, idx, LUA_FILEHANDLE);
   if (s != NULL) {
     if (s->closef == NULL)
-      luaL_argerror(L, arg, "attempt to use a closed file");
+      luaL_error(L, "attempt to use a closed file");
     if (fp) *fp = s->f;
     return fileno(s->f);
   }
-  if (lua_isinteger(L, arg)) {
-    lua_Integer fd = lua_tointeger(L, arg);
-    luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, arg, "invalid descriptor");
-    return (int)fd;
+  if (lua_isinteger(L, idx)) {
+    lua_Integer fd = lua_tointeger(L, idx);
+    if (fd >= 0 && fd <= 0x7fffffff)
+      return (int)fd;
   }
-  return luaL_typeerror(L, arg, "handle, io file or descriptor");
+  return -1;
+}
+
+int uipc_checkfd(lua_State *L, int arg, uipc_handle **hp, void **fp) {
+  int fd = uipc_tofd(L, arg, hp, fp);
+  if (fd < 0)
+    return luaL_typeerror(L, arg, "handle, io file or descriptor");
+  return fd;
 }
 
 size_t uipc_buffered_input(uipc_handle *h, void *f) {

@@ -165,7 +165,7 @@ static int dostring(lua_State *L, const char *code, const char *chunkname) {
 static void print_version(void) {
   /* LUA_COPYRIGHT is LUA_RELEASE followed by the copyright notice. */
   printf("%s %s (%s)%s\n", HOST_NAME, UIPC_VERSION, LUA_RELEASE,
-         LUA_COPYRIGHT + strlen(LUA_RELEASE));
+         &LUA_COPYRIGHT[sizeof LUA_RELEASE - 1]);
   fflush(stdout);
 }
 
@@ -821,10 +821,11 @@ static int pmain(lua_State *L) {
   if (!(flags & OPT_NOENV) && run_lua_init(L) != LUA_OK) return 0;
   if (!run_options(L, argv, script)) return 0;
   if (script < argc && run_script(L, argv + script) != LUA_OK) return 0;
-  if (flags & OPT_I)
+  if (flags & OPT_I) {
     repl(L, flags & OPT_NOENV);
-  else if (script == argc && !(flags & (OPT_EXEC | OPT_V)))
+  } else if (script == argc && !(flags & (OPT_EXEC | OPT_V))) {
     if (run_stdin(L, flags) != LUA_OK) return 0;
+  }
   lua_pushboolean(L, 1);
   return 1;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -97,9 +98,16 @@ static int wait_options(lua_State *L, int arg) {
   return opts;
 }
 
+/* A descriptor that becomes readable when the child exits, or -1. */
 static int pidfd_of(pid_t pid) {
 #ifdef SYS_pidfd_open
-  return (int)syscall(SYS_pidfd_open, pid, 0);
+  static int unsupported;  /* older kernels, valgrind: ask once */
+  if (unsupported)
+    return -1;
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0 && errno == ENOSYS)
+    unsupported = 1;
+  return fd;
 #else
   (void)pid;
   errno = ENOSYS;
@@ -177,13 +185,102 @@ static int l_wait(lua_State *L) {
   return l_waitpid(L);
 }
 
-static int l_getpid(lua_State *L) {
-  lua_pushinteger(L, getpid());
+/* ---- ids and sessions ---- */
+
+#define ID_GETTER(name, call) \
+  static int l_##name(lua_State *L) { \
+    lua_pushinteger(L, (lua_Integer)call()); \
+    return 1; \
+  }
+ID_GETTER(getpid, getpid)
+ID_GETTER(getppid, getppid)
+ID_GETTER(getpgrp, getpgrp)
+ID_GETTER(getuid, getuid)
+ID_GETTER(geteuid, geteuid)
+ID_GETTER(getgid, getgid)
+ID_GETTER(getegid, getegid)
+#undef ID_GETTER
+
+static lua_Integer checkid(lua_State *L, int arg) {
+  lua_Integer id = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, id >= 0 && id <= 0x7fffffff, arg, "invalid id");
+  return id;
+}
+
+/* setuid(uid) and its kin: true, or nil, msg, errno. */
+static int set_id(lua_State *L, int (*set)(unsigned), const char *what) {
+  if (set((unsigned)checkid(L, 1)) < 0)
+    return uipc_fail(L, what, lua_tostring(L, 1));
+  lua_pushboolean(L, 1);
   return 1;
 }
 
-static int l_getppid(lua_State *L) {
-  lua_pushinteger(L, getppid());
+static int setuid_(unsigned id) { return setuid((uid_t)id); }
+static int setgid_(unsigned id) { return setgid((gid_t)id); }
+static int seteuid_(unsigned id) { return seteuid((uid_t)id); }
+static int setegid_(unsigned id) { return setegid((gid_t)id); }
+static int l_setuid(lua_State *L) { return set_id(L, setuid_, "setuid"); }
+static int l_setgid(lua_State *L) { return set_id(L, setgid_, "setgid"); }
+static int l_seteuid(lua_State *L) { return set_id(L, seteuid_, "seteuid"); }
+static int l_setegid(lua_State *L) { return set_id(L, setegid_, "setegid"); }
+
+/* drop_privileges(): effective ids <- real ones, group first (perlipc's
+ * ($>, $)) = ($<, $()). */
+static int l_drop_privileges(lua_State *L) {
+  if (setregid(getgid(), getgid()) < 0)
+    return uipc_fail(L, "setregid", NULL);
+  if (setreuid(getuid(), getuid()) < 0)
+    return uipc_fail(L, "setreuid", NULL);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* setpgid([pid = 0], [pgid = 0]) */
+static int l_setpgid(lua_State *L) {
+  if (setpgid((pid_t)luaL_optinteger(L, 1, 0), (pid_t)luaL_optinteger(L, 2, 0)) < 0)
+    return uipc_fail(L, "setpgid", NULL);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* setsid() -> the new session id */
+static int l_setsid(lua_State *L) {
+  pid_t sid = setsid();
+  if (sid < 0)
+    return uipc_fail(L, "setsid", NULL);
+  lua_pushinteger(L, sid);
+  return 1;
+}
+
+/* umask([mask]) -> the previous mask; without a mask it only reads it. */
+static int l_umask(lua_State *L) {
+  mode_t old;
+  if (lua_isnoneornil(L, 1)) {
+    old = umask(022);
+    umask(old);
+  } else {
+    lua_Integer m = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, m >= 0 && m <= 0777, 1, "mode out of range");
+    old = umask((mode_t)m);
+  }
+  lua_pushinteger(L, old);
+  return 1;
+}
+
+static int l_chdir(lua_State *L) {
+  const char *dir = luaL_checkstring(L, 1);
+  if (chdir(dir) < 0)
+    return uipc_fail(L, "chdir", dir);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_hostname(lua_State *L) {
+  char name[256];
+  if (gethostname(name, sizeof name) < 0)
+    return uipc_fail(L, "gethostname", NULL);
+  name[sizeof name - 1] = '\0';
+  lua_pushstring(L, name);
   return 1;
 }
 
@@ -202,7 +299,12 @@ static int l_time(lua_State *L) {
 static const luaL_Reg funcs[] = {
   { "fork", l_fork },       { "exit", l_exit },     { "_exit", l__exit },
   { "waitpid", l_waitpid }, { "wait", l_wait },
-  { "getpid", l_getpid },   { "getppid", l_getppid },
+  { "getpid", l_getpid },   { "getppid", l_getppid },   { "getpgrp", l_getpgrp },
+  { "getuid", l_getuid },   { "geteuid", l_geteuid },   { "getgid", l_getgid },
+  { "getegid", l_getegid }, { "setuid", l_setuid },     { "setgid", l_setgid },
+  { "seteuid", l_seteuid }, { "setegid", l_setegid },   { "setpgid", l_setpgid },
+  { "setsid", l_setsid },   { "umask", l_umask },       { "chdir", l_chdir },
+  { "hostname", l_hostname }, { "drop_privileges", l_drop_privileges },
   { "monotime", l_monotime }, { "time", l_time },
   { NULL, NULL }
 };

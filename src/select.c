@@ -21,7 +21,11 @@ static int collect(lua_State *L, int arg, struct pollfd *fds, short events,
     uipc_handle *h;
     void *f;
     lua_geti(L, arg, i);
-    fds[i - 1].fd = uipc_checkfd(L, -1, &h, &f);
+    fds[i - 1].fd = uipc_tofd(L, -1, &h, &f);
+    if (fds[i - 1].fd < 0)
+      return luaL_argerror(L, arg, lua_pushfstring(L,
+          "element %d: handle, io file or descriptor expected, got %s",
+          i, luaL_typename(L, -1)));
     fds[i - 1].events = events;
     fds[i - 1].revents = 0;
     if (events == POLLIN && uipc_buffered_input(h, f) > 0)
@@ -42,7 +46,7 @@ static void ready_list(lua_State *L, int arg, const struct pollfd *fds, int n,
     if (!ready && count_buffered) {
       uipc_handle *h;
       void *f;
-      uipc_checkfd(L, -1, &h, &f);
+      uipc_tofd(L, -1, &h, &f);
       ready = uipc_buffered_input(h, f) > 0;
     }
     if (ready)

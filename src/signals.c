@@ -427,19 +427,22 @@ static void registry_handlers(lua_State *L) {
   }
 }
 
-static int install(int signo, void (*fn)(int), int restart) {
+/* Install the queueing handler. */
+static int install_queue(int signo, int restart) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_signal;
+  sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
+  sigfillset(&sa.sa_mask);  /* the handler never nests within a thread */
+  return sigaction(signo, &sa, NULL);
+}
+
+/* Install SIG_DFL or SIG_IGN. */
+static int install_plain(int signo, void (*disposition)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = disposition;
   sigemptyset(&sa.sa_mask);
-  if (fn != NULL) {
-    sa.sa_handler = fn;
-  } else {
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO;
-    sigfillset(&sa.sa_mask);  /* the handler never nests within a thread */
-  }
-  if (restart)
-    sa.sa_flags |= SA_RESTART;
   return sigaction(signo, &sa, NULL);
 }
 
@@ -511,14 +514,14 @@ static int l_signal(lua_State *L) {
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
     mode[signo] = MODE_LUA;
-    rc = install(signo, NULL, restart);
+    rc = install_queue(signo, restart);
   } else {
     mode[signo] = MODE_NONE;
     registry_handlers(L);
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
-    rc = install(signo, which == 0 ? SIG_IGN : SIG_DFL, 0);
+    rc = install_plain(signo, which == 0 ? SIG_IGN : SIG_DFL);
   }
   if (rc < 0)
     return uipc_fail(L, "sigaction", uipc_signame(signo));
@@ -541,11 +544,11 @@ void uipc_sig_host_interrupt(lua_State *L, int on) {
         lua_pop(L, 1);
       }
       mode[SIGINT] = MODE_HOSTINT;
-      install(SIGINT, NULL, 1);
+      install_queue(SIGINT, 1);
     }
   } else if (!on && mode[SIGINT] == MODE_HOSTINT) {
     mode[SIGINT] = MODE_NONE;
-    install(SIGINT, SIG_DFL, 0);
+    install_plain(SIGINT, SIG_DFL);
   }
 }
 
@@ -655,7 +658,7 @@ static int owner_gc(lua_State *L) {
     for (int s = 1; s < NSIG; s++)
       if (mode[s] != MODE_NONE) {
         mode[s] = MODE_NONE;
-        install(s, SIG_DFL, 0);
+        install_plain(s, SIG_DFL);
       }
     owner = NULL;
     running = NULL;
@@ -747,8 +750,18 @@ static int l_sigqueue(lua_State *L) {
   return 1;
 }
 
+/* A signal as name, "SIG" name or number -> its number, or 0 if none. */
+static int tosignal(lua_State *L, int arg) {
+  if (lua_type(L, arg) == LUA_TNUMBER) {
+    lua_Integer n = luaL_checkinteger(L, arg);
+    return uipc_signame((int)n) != NULL ? (int)n : 0;
+  }
+  return signum_of(luaL_checkstring(L, arg));
+}
+
+/* signum(sig) -> number, or fail for no such signal */
 static int l_signum(lua_State *L) {
-  int signo = signum_of(luaL_checkstring(L, 1));
+  int signo = tosignal(L, 1);
   if (signo == 0)
     luaL_pushfail(L);
   else
@@ -756,12 +769,13 @@ static int l_signum(lua_State *L) {
   return 1;
 }
 
+/* signame(sig) -> name without "SIG", or fail for no such signal */
 static int l_signame(lua_State *L) {
-  const char *name = uipc_signame((int)luaL_checkinteger(L, 1));
-  if (name == NULL)
+  int signo = tosignal(L, 1);
+  if (signo == 0)
     luaL_pushfail(L);
   else
-    lua_pushstring(L, name);
+    lua_pushstring(L, uipc_signame(signo));
   return 1;
 }
 

@@ -47,6 +47,40 @@ ipc.SIG = setmetatable({}, {
   end,
 })
 
+-- Argument errors in the style of luaL_argerror, at the user's call site
+-- (level 4: argerror, the check, the public function, its caller).
+local function argerror(fname, arg, msg)
+  error(string.format("bad argument #%d to '%s' (%s)", arg, fname, msg), 4)
+end
+
+local function checknumber(fname, arg, v)
+  if math.type(v) == nil then
+    argerror(fname, arg, "number expected, got " .. type(v))
+  elseif v < 0 then
+    argerror(fname, arg, "timeout must not be negative")
+  end
+end
+
+local function checkcallable(fname, arg, fn)
+  local mt = getmetatable(fn)
+  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    argerror(fname, arg, "function expected, got " .. type(fn))
+  end
+end
+
+-- Check a signal argument (or an array of them) in the caller's name.
+local function checksignals(fname, arg, sigs)
+  local list = type(sigs) == "table" and sigs or { sigs }
+  for _, sig in ipairs(list) do
+    local t = type(sig)
+    if t ~= "string" and t ~= "number" then
+      argerror(fname, arg, "signal name or number expected, got " .. t)
+    elseif not core.signum(sig) then
+      argerror(fname, arg, "unknown signal '" .. tostring(sig) .. "'")
+    end
+  end
+end
+
 -- Raise the error a protected call caught, or return its results.
 local function finish(res)
   if not res[1] then error(res[2], 0) end
@@ -61,6 +95,8 @@ end
 -- @return fn's results; an error of fn is raised again
 -- @usage ipc.with_signal("HUP", "IGNORE", ipc.kill, "HUP", -ipc.getpgrp())
 function ipc.with_signal(sig, handler, fn, ...)
+  checksignals("with_signal", 1, sig)
+  checkcallable("with_signal", 3, fn)
   local previous = core.signal(sig, handler)
   local res = pack(pcall(fn, ...))
   core.signal(sig, restorable(previous))
@@ -73,30 +109,13 @@ end
 -- @tparam function fn
 -- @return fn's results
 function ipc.blocked(sigs, fn, ...)
+  checksignals("blocked", 1, sigs)
+  checkcallable("blocked", 2, fn)
   local previous = core.sigblock(sigs)
   local res = pack(pcall(fn, ...))
   core.sigsetmask(previous)
   core.dispatch()
   return finish(res)
-end
-
-local function checknumber(fname, arg, v)
-  if math.type(v) == nil then
-    error(string.format("bad argument #%d to '%s' (number expected, got %s)",
-      arg, fname, type(v)), 3)
-  end
-  if v < 0 then
-    error(string.format("bad argument #%d to '%s' (timeout must not be negative)",
-      arg, fname), 3)
-  end
-end
-
-local function checkcallable(fname, arg, fn)
-  local mt = getmetatable(fn)
-  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
-    error(string.format("bad argument #%d to '%s' (function expected, got %s)",
-      arg, fname, type(fn)), 3)
-  end
 end
 
 --- The perlipc alarm idiom: run `fn(...)` for at most `seconds`.
