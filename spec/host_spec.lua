@@ -340,11 +340,13 @@ describe("the host executable", function()
         p:close()
         return out
       end
-      -- The host runs directly (no shell: a shell could die of the SIGINT
-      -- meant for the host); remain-on-exit keeps its pane and exit status.
-      local argv = string.format("env HOME=%s %s %s", q(home), q(host), args or "")
-      assert.is_true(tmux("start-server \\; set-option -g remain-on-exit on \\; "
-        .. "new-session -d -x 120 -y 40 " .. argv) == true)
+      -- A shell runs the host and then shows its exit status. Its trap keeps
+      -- it alive through the SIGINTs meant for the host (a trapped signal is
+      -- reset to the default action in the host, unlike an ignored one).
+      local script = 'trap : INT; "$@"; echo "EXITED $?"; sleep 60'
+      local command = string.format("sh -c %s sh env HOME=%s %s %s", q(script), q(home),
+        q(host), args or "")
+      assert.is_true(tmux("new-session -d -x 120 -y 40 " .. q(command)) == true)
 
       function t.keys(k) tmux("send-keys " .. k) end
       function t.text(s) tmux("send-keys -l " .. q(s)) end
@@ -395,9 +397,7 @@ describe("the host executable", function()
       end
       -- The host's exit status once it has exited, else nil.
       function t.exit_status()
-        local dead, status = tmux_output("display-message -p "
-          .. q("#{pane_dead} #{pane_dead_status}")):match("^(%d) (%d*)")
-        if dead == "1" then return tonumber(status) end
+        return tonumber(t.screen():match("EXITED (%d+)"))
       end
       function t.wait_exit() return support.wait_until(t.exit_status, 10) end
       return t

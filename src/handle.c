@@ -221,7 +221,7 @@ static uipc_handle *tohandle(lua_State *L, int arg) {
 uipc_handle *uipc_handle_check(lua_State *L, int arg) {
   uipc_handle *h = tohandle(L, arg);
   if (h->closef == NULL)
-    luaL_error(L, "attempt to use a closed handle");
+    luaL_argerror(L, arg, "attempt to use a closed handle");
   return h;
 }
 
@@ -346,25 +346,42 @@ static int io_fail(lua_State *L, int rc, const char *what) {
   return uipc_fail(L, what, NULL);
 }
 
+/* A failed write or flush. Output that can never be written (a hard error)
+ * is dropped, so close and exit do not try again; after a timeout or EAGAIN
+ * buffered output stays for a retry, except in unbuffered mode, where the
+ * caller still holds the data and would write it twice. */
+static int write_fail(lua_State *L, uipc_handle *h, int rc, const char *what) {
+  int err = errno;
+  int again = rc == -2 || err == EAGAIN || err == EWOULDBLOCK;
+  if (!again || h->vbuf == VBUF_NO) {
+    h->wlen = 0;
+    pending_update(h);
+  }
+  errno = err;
+  return io_fail(L, rc, what);
+}
+
 static int h_write(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int n = lua_gettop(L);
   double deadline = uipc_deadline(h->timeout);
   int newline = 0;
+  for (int i = 2; i <= n; i++)  /* all checked before anything is written */
+    if (lua_type(L, i) != LUA_TNUMBER)
+      luaL_checktype(L, i, LUA_TSTRING);
   for (int i = 2; i <= n; i++) {
     size_t len;
-    const char *s = lua_type(L, i) == LUA_TNUMBER ? lua_tolstring(L, i, &len)
-                                                  : luaL_checklstring(L, i, &len);
+    const char *s = lua_tolstring(L, i, &len);
     if (h->vbuf == VBUF_LINE && memchr(s, '\n', len))
       newline = 1;
     int rc = put(L, h, s, len, deadline);
     if (rc < 0)
-      return io_fail(L, rc, "write");
+      return write_fail(L, h, rc, "write");
   }
   if (h->vbuf == VBUF_NO || newline) {
     int rc = flush_buffer(L, h, deadline, 1);
     if (rc < 0)
-      return io_fail(L, rc, "write");
+      return write_fail(L, h, rc, "write");
   }
   pending_update(h);
   lua_settop(L, 1);
@@ -375,7 +392,7 @@ static int h_flush(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
   if (rc < 0)
-    return io_fail(L, rc, "flush");
+    return write_fail(L, h, rc, "flush");
   lua_settop(L, 1);
   return 1;
 }
@@ -718,7 +735,7 @@ static int h_syswrite(lua_State *L) {
   double deadline = uipc_deadline(h->timeout);
   int rc = flush_buffer(L, h, deadline, 1);
   if (rc < 0)
-    return io_fail(L, rc, "write");
+    return write_fail(L, h, rc, "write");
   ssize_t r = 0;
   if (len > 0) {
     span sp = { s, len };
@@ -740,7 +757,7 @@ static int h_setvbuf(lua_State *L) {
   luaL_argcheck(L, size > 0, 3, "size must be positive");
   int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
   if (rc < 0)
-    return io_fail(L, rc, "setvbuf");
+    return write_fail(L, h, rc, "setvbuf");
   mem_resize(L, h->wbuf, h->wcap, 0);
   h->wbuf = NULL;
   h->wcap = (size_t)size;
@@ -831,15 +848,12 @@ int uipc_tofd(lua_State *L, int idx, uipc_handle **hp, void **fp) {
   uipc_handle *h = luaL_testudata(L, idx, UIPC_HANDLE_MT);
   if (hp) *hp = h;
   if (fp) *fp = NULL;
-  if (h != NULL) {
-    if (h->closef == NULL)
-      luaL_error(L, "attempt to use a closed handle");
-    return h->fd;
-  }
+  if (h != NULL)
+    return h->closef == NULL ? -2 : h->fd;
   luaL_Stream *s = luaL_testudata(L, idx, LUA_FILEHANDLE);
   if (s != NULL) {
     if (s->closef == NULL)
-      luaL_error(L, "attempt to use a closed file");
+      return -2;
     if (fp) *fp = s->f;
     return fileno(s->f);
   }
@@ -853,6 +867,8 @@ int uipc_tofd(lua_State *L, int idx, uipc_handle **hp, void **fp) {
 
 int uipc_checkfd(lua_State *L, int arg, uipc_handle **hp, void **fp) {
   int fd = uipc_tofd(L, arg, hp, fp);
+  if (fd == -2)
+    return luaL_argerror(L, arg, "attempt to use a closed handle");
   if (fd < 0)
     return luaL_typeerror(L, arg, "handle, io file or descriptor");
   return fd;

@@ -22,6 +22,9 @@ static int collect(lua_State *L, int arg, struct pollfd *fds, short events,
     void *f;
     lua_geti(L, arg, i);
     fds[i - 1].fd = uipc_tofd(L, -1, &h, &f);
+    if (fds[i - 1].fd == -2)
+      return luaL_argerror(L, arg, lua_pushfstring(L,
+          "element %d: attempt to use a closed handle", i));
     if (fds[i - 1].fd < 0)
       return luaL_argerror(L, arg, lua_pushfstring(L,
           "element %d: handle, io file or descriptor expected, got %s",

@@ -138,8 +138,8 @@ UIPC_HIDDEN uipc_handle *uipc_handle_new(lua_State *L);
 UIPC_HIDDEN void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef);
 /* The open handle at arg, or raise. */
 UIPC_HIDDEN uipc_handle *uipc_handle_check(lua_State *L, int arg);
-/* Handle, io file or non-negative integer at idx -> descriptor, or -1 for
- * anything else; a closed handle or file raises. */
+/* Handle, io file or non-negative integer at idx -> descriptor; -2 for a
+ * closed handle or file, -1 for anything else. Never raises. */
 UIPC_HIDDEN int uipc_tofd(lua_State *L, int idx, uipc_handle **h, void **f);
 /* Handle, io file or integer descriptor at arg -> descriptor; raises otherwise.
  * Sets *h when it is a handle (else NULL), *f when an io file (else NULL). */
