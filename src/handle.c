@@ -361,6 +361,15 @@ static int write_fail(lua_State *L, uipc_handle *h, int rc, const char *what) {
   return io_fail(L, rc, what);
 }
 
+/* A number as Lua's io writes it: floats in LUA_NUMBER_FMT, no ".0". */
+static const char *number_text(lua_State *L, int i, char *buf, size_t *len) {
+  int n = lua_isinteger(L, i)
+      ? snprintf(buf, 64, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, i))
+      : snprintf(buf, 64, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(L, i));
+  *len = (size_t)n;
+  return buf;
+}
+
 static int h_write(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int n = lua_gettop(L);
@@ -371,7 +380,9 @@ static int h_write(lua_State *L) {
       luaL_checktype(L, i, LUA_TSTRING);
   for (int i = 2; i <= n; i++) {
     size_t len;
-    const char *s = lua_tolstring(L, i, &len);
+    char num[64];
+    const char *s = lua_type(L, i) == LUA_TNUMBER ? number_text(L, i, num, &len)
+                                                  : lua_tolstring(L, i, &len);
     if (h->vbuf == VBUF_LINE && memchr(s, '\n', len))
       newline = 1;
     int rc = put(L, h, s, len, deadline);
