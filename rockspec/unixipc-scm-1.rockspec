@@ -23,7 +23,7 @@ build = {
     ["unixipc.core"] = {
       sources = {
         "src/core.c", "src/error.c", "src/handle.c", "src/process.c",
-        "src/select.c", "src/signals.c", "src/wait.c",
+        "src/select.c", "src/signals.c", "src/sigqueue.c", "src/wait.c",
       },
       incdirs = { "src" },
       defines = { "_GNU_SOURCE" },

@@ -1,66 +1,32 @@
 /*
- * signals.c — deferred ("safe") signal delivery with a queue.
+ * signals.c — the Lua side of deferred ("safe") signal delivery.
  *
- * The C handler does only async-signal-safe work: it records the delivery
- * (number and siginfo) in a bounded lock-free queue, counts it, writes the
- * wake-up descriptor and arms a Lua hook on the running thread. Lua handlers
- * run later, at a safe point: from that hook (between Lua instructions of
- * whichever coroutine runs), or inside any blocking unixipc call (wait.c).
+ * sigqueue.c holds what runs in signal context: the C handler records each
+ * delivery in a queue and arms a hook. Here, at safe points — that hook,
+ * between Lua instructions of whichever coroutine runs, or inside any
+ * blocking unixipc call (wait.c) — the queued deliveries run their Lua
+ * handlers, one at a time per signal: deliveries of a signal whose handler
+ * is running wait in a backlog, in order, until it returns.
  *
- * One Lua state per process owns the Lua handlers (the first to load the
- * module; released when it closes), so the handler never touches a state
- * that is gone. Coroutines: a hook is per thread in Lua 5.4, so the owner's
- * coroutine.resume and coroutine.wrap are wrapped to record which thread is
- * running; the handler arms that one.
+ * One Lua state per process owns the Lua handlers (the first to set one;
+ * released when it closes), so the C handler never touches a state that is
+ * gone. Coroutines: a hook is per thread in Lua 5.4, so the owner's
+ * coroutine.resume and coroutine.wrap are wrapped to record which thread
+ * runs; the C handler arms that one.
  */
 #include "unixipc.h"
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
-#include <unistd.h>
-#ifdef UIPC_HAVE_EVENTFD
-#include <sys/eventfd.h>
-#endif
-
-#define QUEUE_SIZE 8192  /* power of two; the contract asks for >= 4096 */
-
-typedef struct {
-  int signo, code, status, has_value;
-  pid_t pid;
-  uid_t uid;
-  intptr_t value;
-} sig_entry;
-
-typedef struct {
-  _Atomic unsigned seq;  /* round + 1 once the entry is written */
-  sig_entry e;
-} sig_slot;
-
-/* ---- state shared with the C handler (async-signal-safe access only) ---- */
-
-static sig_slot ring[QUEUE_SIZE];
-static _Atomic unsigned ring_head;  /* next slot to reserve (producers) */
-static _Atomic unsigned ring_tail;  /* next slot to consume (the Lua side) */
-static _Atomic unsigned long delivered[NSIG], dropped[NSIG];
-static int wake_rd = -1, wake_wr = -1;  /* the same fd with eventfd */
 
 enum { MODE_NONE, MODE_LUA, MODE_HOSTINT };
-static volatile sig_atomic_t mode[NSIG];  /* what the C handler serves */
-
-static lua_State *volatile owner;    /* main thread of the owning state */
-static lua_State *volatile running;  /* coroutine resumed by the wrappers */
-
-/* ---- state of the Lua side only ---- */
-
+static int mode[NSIG];                   /* what a delivery runs */
 static unsigned long handled[NSIG];
 static unsigned long handlers_ran;     /* all Lua handlers run, ever */
 static unsigned char active[NSIG];     /* a handler of this signal runs */
-static sig_entry backlog[QUEUE_SIZE];  /* entries whose handler was busy */
+static uipc_sigentry backlog[UIPC_SIGQ_SIZE]; /* waiting for a busy handler */
 static unsigned backlog_head, backlog_count;
 static char names[NSIG][24];           /* "INT", "RTMIN+3"; "" for none */
 
@@ -170,173 +136,69 @@ static void pushsigset(lua_State *L, const sigset_t *set) {
     }
 }
 
-/* ---- the wake-up descriptor ---- */
-
-static int wake_create(void) {
-#ifdef UIPC_HAVE_EVENTFD
-  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0)
-    return -1;
-  wake_rd = wake_wr = fd;
-#else
-  int p[2];
-  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-    return -1;
-  wake_rd = p[0];
-  wake_wr = p[1];
-#endif
-  return 0;
-}
-
-/* The child of a fork gets its own descriptor, under the same number, so a
- * sigfd() the program kept keeps working. */
-static void wake_recreate(void) {
-  int old_rd = wake_rd, old_wr = wake_wr;
-  if (wake_create() < 0)
-    return;  /* keep the shared one: spurious wake-ups, nothing lost */
-  int new_rd = wake_rd, new_wr = wake_wr;
-  if (dup3(new_rd, old_rd, O_CLOEXEC) >= 0) {
-    close(new_rd);
-    wake_rd = old_rd;
-  }
-  if (new_wr != new_rd && dup3(new_wr, old_wr, O_CLOEXEC) >= 0) {
-    close(new_wr);
-    wake_wr = old_wr;
-  }
-  if (new_wr == new_rd)
-    wake_wr = wake_rd;
-}
-
-int uipc_sig_wakefd(void) {
-  return wake_rd;
-}
-
-void uipc_sig_drainwake(void) {
-  char buf[64];
-  while (read(wake_rd, buf, sizeof buf) > 0)
-    ;
-}
-
-/* ---- the C handler ---- */
-
-static void hook(lua_State *L, lua_Debug *ar);
-
-#define HOOK_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
-
-/* Arm the dispatch hook on a thread unless it has a hook already (ours, or a
- * debugger's, which we leave alone: its handlers then run at the next unixipc
- * call). The mask is the last field lua_sethook writes, hence the test. */
-static void arm(lua_State *L) {
-  if (L != NULL && lua_gethookmask(L) == 0)
-    lua_sethook(L, hook, HOOK_MASK, 1);
-}
-
-static void enqueue(int signo, const siginfo_t *info) {
-  unsigned h = atomic_load_explicit(&ring_head, memory_order_relaxed);
-  for (;;) {
-    if (h - atomic_load_explicit(&ring_tail, memory_order_acquire) >= QUEUE_SIZE) {
-      atomic_fetch_add_explicit(&dropped[signo], 1, memory_order_relaxed);
-      return;
-    }
-    if (atomic_compare_exchange_weak_explicit(&ring_head, &h, h + 1,
-            memory_order_acq_rel, memory_order_relaxed))
-      break;
-  }
-  sig_slot *slot = &ring[h & (QUEUE_SIZE - 1)];
-  slot->e.signo = signo;
-  slot->e.code = info ? info->si_code : 0;
-  slot->e.pid = info ? info->si_pid : 0;
-  slot->e.uid = info ? info->si_uid : 0;
-  slot->e.status = (info && signo == SIGCHLD) ? info->si_status : 0;
-  slot->e.has_value = info && info->si_code == SI_QUEUE;
-  slot->e.value = slot->e.has_value ? (intptr_t)info->si_value.sival_ptr : 0;
-  atomic_store_explicit(&slot->seq, h + 1, memory_order_release);
-}
-
-static void on_signal(int signo, siginfo_t *info, void *context) {
-  (void)context;
-  int saved_errno = errno;
-  atomic_fetch_add_explicit(&delivered[signo], 1, memory_order_relaxed);
-  enqueue(signo, info);
-#ifdef UIPC_HAVE_EVENTFD
-  uint64_t one = 1;
-  ssize_t w = write(wake_wr, &one, sizeof one);
-#else
-  char one = 1;
-  ssize_t w = write(wake_wr, &one, 1);
-#endif
-  (void)w;  /* full or failed: the queue still holds the delivery */
-  lua_State *t = running;
-  arm(t != NULL ? t : owner);
-  errno = saved_errno;
-}
-
-/* ---- the Lua side of the queue ---- */
-
-static int ring_pop(sig_entry *e) {
-  unsigned t = atomic_load_explicit(&ring_tail, memory_order_relaxed);
-  sig_slot *slot = &ring[t & (QUEUE_SIZE - 1)];
-  if (atomic_load_explicit(&slot->seq, memory_order_acquire) != t + 1)
-    return 0;  /* empty, or an entry still being written */
-  *e = slot->e;
-  atomic_store_explicit(&ring_tail, t + 1, memory_order_release);
-  return 1;
-}
+/* ---- the backlog ---- */
 
 static int queue_nonempty(void) {
-  return backlog_count > 0 ||
-         atomic_load_explicit(&ring_head, memory_order_acquire) !=
-             atomic_load_explicit(&ring_tail, memory_order_relaxed);
+  return backlog_count > 0 || uipc_sigq_pending();
 }
 
-static void backlog_remove(unsigned i) {
-  for (; i + 1 < backlog_count; i++)
-    backlog[(backlog_head + i) % QUEUE_SIZE] = backlog[(backlog_head + i + 1) % QUEUE_SIZE];
+static uipc_sigentry *backlog_at(unsigned i) {
+  return &backlog[(backlog_head + i) % UIPC_SIGQ_SIZE];
+}
+
+static void backlog_push(const uipc_sigentry *e) {
+  if (backlog_count == UIPC_SIGQ_SIZE)
+    uipc_sigq_count_drop(e->signo);
+  else
+    *backlog_at(backlog_count++) = *e;
+}
+
+static void backlog_take(unsigned i, uipc_sigentry *out) {
+  *out = *backlog_at(i);
+  if (i == 0) {
+    backlog_head = (backlog_head + 1) % UIPC_SIGQ_SIZE;
+  } else {
+    for (; i + 1 < backlog_count; i++)
+      *backlog_at(i) = *backlog_at(i + 1);
+  }
   backlog_count--;
 }
 
-/* The oldest queued delivery whose handler is not running now. Deliveries
- * of a signal whose handler runs wait in the backlog, in order. */
-static int next_entry(sig_entry *e) {
-  for (unsigned i = 0; i < backlog_count; i++) {
-    sig_entry *b = &backlog[(backlog_head + i) % QUEUE_SIZE];
-    if (!active[b->signo]) {
-      *e = *b;
-      if (i == 0) {
-        backlog_head = (backlog_head + 1) % QUEUE_SIZE;
-        backlog_count--;
-      } else {
-        backlog_remove(i);
-      }
+/* The oldest queued delivery that `accept` takes; the others it passes over
+ * stay queued, in order. */
+typedef int (*acceptor)(const uipc_sigentry *e, const void *ctx);
+
+static int take_first(acceptor accept, const void *ctx, uipc_sigentry *out) {
+  for (unsigned i = 0; i < backlog_count; i++)
+    if (accept(backlog_at(i), ctx)) {
+      backlog_take(i, out);
       return 1;
     }
-  }
-  while (ring_pop(e)) {
-    if (!active[e->signo])
+  while (uipc_sigq_pop(out)) {
+    if (accept(out, ctx))
       return 1;
-    if (backlog_count == QUEUE_SIZE) {
-      atomic_fetch_add_explicit(&dropped[e->signo], 1, memory_order_relaxed);
-      continue;
-    }
-    backlog[(backlog_head + backlog_count++) % QUEUE_SIZE] = *e;
+    backlog_push(out);
   }
   return 0;
 }
 
-static void queue_reset(void) {
-  for (int i = 0; i < QUEUE_SIZE; i++)
-    atomic_store_explicit(&ring[i].seq, 0, memory_order_relaxed);
-  atomic_store(&ring_head, 0);
-  atomic_store(&ring_tail, 0);
-  backlog_head = backlog_count = 0;
-  for (int s = 0; s < NSIG; s++) {
-    atomic_store(&delivered[s], 0);
-    atomic_store(&dropped[s], 0);
-    handled[s] = 0;
-  }
+/* Dispatch takes what no running handler of the same signal holds back. */
+static int handler_free(const uipc_sigentry *e, const void *ctx) {
+  (void)ctx;
+  return !active[e->signo];
 }
 
-static void pushinfo(lua_State *L, const sig_entry *e) {
+/* sigwait takes the signals of its set. */
+static int in_set(const uipc_sigentry *e, const void *set) {
+  return sigismember((const sigset_t *)set, e->signo) == 1;
+}
+
+static void backlog_after_fork(void) {
+  backlog_head = backlog_count = 0;
+  memset(handled, 0, sizeof handled);
+}
+
+static void pushinfo(lua_State *L, const uipc_sigentry *e) {
   lua_createtable(L, 0, 8);
   lua_pushinteger(L, e->signo);
   lua_setfield(L, -2, "signo");
@@ -360,7 +222,7 @@ static void pushinfo(lua_State *L, const sig_entry *e) {
 
 static int is_owner(lua_State *L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  int yes = lua_tothread(L, -1) == owner;
+  int yes = lua_tothread(L, -1) == uipc_sigq_owner();
   lua_pop(L, 1);
   return yes;
 }
@@ -368,12 +230,12 @@ static int is_owner(lua_State *L) {
 /* Leave what is still queued for the next safe point, then raise. */
 static int raise_after_handler(lua_State *L) {
   if (queue_nonempty())
-    arm(L);
+    uipc_sigq_arm(L);
   return lua_error(L);
 }
 
 /* Run one delivery; returns 1 if a Lua handler ran. Raises what it raises. */
-static int deliver(lua_State *L, const sig_entry *e) {
+static int deliver(lua_State *L, const uipc_sigentry *e) {
   int s = e->signo;
   if (mode[s] == MODE_HOSTINT) {
     handled[s]++;
@@ -404,13 +266,13 @@ int uipc_sig_dispatch(lua_State *L) {
   if (!queue_nonempty() || !is_owner(L))
     return 0;
   int ran = 0;
-  sig_entry e;
-  while (next_entry(&e))
+  uipc_sigentry e;
+  while (take_first(handler_free, NULL, &e))
     ran += deliver(L, &e);
   return ran;
 }
 
-static void hook(lua_State *L, lua_Debug *ar) {
+void uipc_sig_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
   uipc_sig_dispatch(L);
@@ -425,25 +287,6 @@ static void registry_handlers(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &handlers_key);
   }
-}
-
-/* Install the queueing handler. */
-static int install_queue(int signo, int restart) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_signal;
-  sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
-  sigfillset(&sa.sa_mask);  /* the handler never nests within a thread */
-  return sigaction(signo, &sa, NULL);
-}
-
-/* Install SIG_DFL or SIG_IGN. */
-static int install_plain(int signo, void (*disposition)(int)) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = disposition;
-  sigemptyset(&sa.sa_mask);
-  return sigaction(signo, &sa, NULL);
 }
 
 /* Push the current setting of a signal: function, "IGNORE", "DEFAULT", or
@@ -463,10 +306,19 @@ static void pushsetting(lua_State *L, int signo) {
     lua_pushliteral(L, "DEFAULT");
   else if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
     lua_pushliteral(L, "IGNORE");
-  else if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_signal)
+  else if (uipc_sigq_is_ours(&old))
     lua_pushliteral(L, "DEFAULT");  /* the host's Control-C */
   else
     lua_pushliteral(L, "OTHER");
+}
+
+/* The first state to set a Lua handler owns them all. */
+static void take_ownership(lua_State *L) {
+  if (uipc_sigq_owner() == NULL) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    uipc_sigq_set_owner(lua_tothread(L, -1));
+    lua_pop(L, 1);
+  }
 }
 
 static int is_fault(int signo) {
@@ -497,31 +349,27 @@ static int l_signal(lua_State *L) {
     if (is_fault(signo))
       return luaL_argerror(L, 1, lua_pushfstring(L,
           "a Lua handler cannot be set for %s", uipc_signame(signo)));
-    if (owner != NULL && !is_owner(L))
+    if (uipc_sigq_owner() != NULL && !is_owner(L))
       return luaL_error(L, "signal: Lua handlers belong to another Lua state of this process");
   }
   pushsetting(L, signo);  /* the previous setting, returned */
   int rc;
   if (t == LUA_TFUNCTION) {
-    if (owner == NULL) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-      owner = lua_tothread(L, -1);
-      lua_pop(L, 1);
-    }
+    take_ownership(L);
     wrap_coroutines(L);
     registry_handlers(L);
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
     mode[signo] = MODE_LUA;
-    rc = install_queue(signo, restart);
+    rc = uipc_sigq_install(signo, restart);
   } else {
     mode[signo] = MODE_NONE;
     registry_handlers(L);
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
-    rc = install_plain(signo, which == 0 ? SIG_IGN : SIG_DFL);
+    rc = uipc_sigq_install_plain(signo, which == 0 ? SIG_IGN : SIG_DFL);
   }
   if (rc < 0)
     return uipc_fail(L, "sigaction", uipc_signame(signo));
@@ -538,38 +386,34 @@ void uipc_sig_host_interrupt(lua_State *L, int on) {
     struct sigaction old;
     if (sigaction(SIGINT, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
         old.sa_handler == SIG_DFL) {
-      if (owner == NULL) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-        owner = lua_tothread(L, -1);
-        lua_pop(L, 1);
-      }
+      take_ownership(L);
       mode[SIGINT] = MODE_HOSTINT;
-      install_queue(SIGINT, 1);
+      uipc_sigq_install(SIGINT, 1);
     }
   } else if (!on && mode[SIGINT] == MODE_HOSTINT) {
     mode[SIGINT] = MODE_NONE;
-    install_plain(SIGINT, SIG_DFL);
+    uipc_sigq_install_plain(SIGINT, SIG_DFL);
   }
 }
 
 /* ---- coroutines: record the running thread for the C handler ---- */
 
 static void resume_done(lua_State *co, lua_State *prev) {
-  running = prev;
-  if (lua_gethook(co) == hook)
+  uipc_sigq_set_running(prev);
+  if (lua_gethook(co) == uipc_sig_hook)
     lua_sethook(co, NULL, 0, 0);  /* co may be collected once suspended */
   if (queue_nonempty())
-    arm(prev != NULL ? prev : owner);
+    uipc_sigq_arm(prev != NULL ? prev : uipc_sigq_owner());
 }
 
 /* coroutine.resume(co, ...) through the original (upvalue 1). */
 static int co_resume(lua_State *L) {
   lua_State *co = lua_tothread(L, 1);
   luaL_argexpected(L, co != NULL, 1, "coroutine");
-  lua_State *prev = running;
+  lua_State *prev = uipc_sigq_running();
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
-  running = co;
+  uipc_sigq_set_running(co);
   int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
   resume_done(co, prev);
   if (status != LUA_OK)
@@ -586,8 +430,8 @@ static int co_wrapped(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_rotate(L, 1, 2);
-  lua_State *prev = running;
-  running = co;
+  lua_State *prev = uipc_sigq_running();
+  uipc_sigq_set_running(co);
   int status = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
   resume_done(co, prev);
   if (status != LUA_OK)
@@ -658,10 +502,9 @@ static int owner_gc(lua_State *L) {
     for (int s = 1; s < NSIG; s++)
       if (mode[s] != MODE_NONE) {
         mode[s] = MODE_NONE;
-        install_plain(s, SIG_DFL);
+        uipc_sigq_install_plain(s, SIG_DFL);
       }
-    owner = NULL;
-    running = NULL;
+    uipc_sigq_set_owner(NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
   return 0;
@@ -691,7 +534,7 @@ pid_t uipc_fork(lua_State *L) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();  /* the child's queue is reset by child_after_fork */
+  pid_t pid = fork();  /* the child's queues are reset by the atfork handlers */
   int err = errno;
   sigprocmask(SIG_SETMASK, &old, NULL);
   errno = err;
@@ -857,7 +700,7 @@ static int l_pause(lua_State *L) {
     uipc_sig_dispatch(L);
     if (handlers_ran != start)
       break;
-    struct pollfd p = { wake_rd, POLLIN, 0 };
+    struct pollfd p = { uipc_sig_wakefd(), POLLIN, 0 };
     if (ppoll(&p, 1, NULL, NULL) > 0)
       uipc_sig_drainwake();
   }
@@ -868,32 +711,6 @@ static int l_pause(lua_State *L) {
 static int l_dispatch(lua_State *L) {
   lua_pushinteger(L, uipc_sig_dispatch(L));
   return 1;
-}
-
-/* A queued delivery of a signal in `set`, taken without running its handler. */
-static int take_queued(const sigset_t *set, sig_entry *out) {
-  sig_entry e;
-  while (ring_pop(&e)) {  /* move everything into the backlog, in order */
-    if (backlog_count == QUEUE_SIZE) {
-      atomic_fetch_add_explicit(&dropped[e.signo], 1, memory_order_relaxed);
-      continue;
-    }
-    backlog[(backlog_head + backlog_count++) % QUEUE_SIZE] = e;
-  }
-  for (unsigned i = 0; i < backlog_count; i++) {
-    sig_entry *b = &backlog[(backlog_head + i) % QUEUE_SIZE];
-    if (sigismember(set, b->signo) == 1) {
-      *out = *b;
-      if (i == 0) {
-        backlog_head = (backlog_head + 1) % QUEUE_SIZE;
-        backlog_count--;
-      } else {
-        backlog_remove(i);
-      }
-      return 1;
-    }
-  }
-  return 0;
 }
 
 static int dispatch_protected(lua_State *L) {
@@ -907,10 +724,10 @@ static int l_sigwait(lua_State *L) {
   checksigset(L, 1, &set);
   double deadline = uipc_deadline(uipc_opttimeout(L, 2));
   sigprocmask(SIG_BLOCK, &set, &old);
-  sig_entry e;
+  uipc_sigentry e;
   int got = 0, err = 0;
   for (;;) {
-    if (take_queued(&set, &e)) {
+    if (take_first(in_set, &set, &e)) {
       got = 1;
       break;
     }
@@ -980,7 +797,7 @@ static int l_guarded_pcall(lua_State *L) {
 }
 
 static int l_sigfd(lua_State *L) {
-  lua_pushinteger(L, wake_rd);
+  lua_pushinteger(L, uipc_sig_wakefd());
   return 1;
 }
 
@@ -990,11 +807,11 @@ static int l_sigstats(lua_State *L) {
     if (!names[s][0])
       continue;
     lua_createtable(L, 0, 3);
-    lua_pushinteger(L, (lua_Integer)atomic_load(&delivered[s]));
+    lua_pushinteger(L, (lua_Integer)uipc_sigq_delivered(s));
     lua_setfield(L, -2, "delivered");
     lua_pushinteger(L, (lua_Integer)handled[s]);
     lua_setfield(L, -2, "handled");
-    lua_pushinteger(L, (lua_Integer)atomic_load(&dropped[s]));
+    lua_pushinteger(L, (lua_Integer)uipc_sigq_dropped(s));
     lua_setfield(L, -2, "dropped");
     lua_setfield(L, -2, names[s]);
   }
@@ -1016,19 +833,15 @@ static const luaL_Reg funcs[] = {
   { NULL, NULL }
 };
 
-static void child_after_fork(void) {
-  queue_reset();
-  wake_recreate();
-}
-
 int uipc_signals_open(lua_State *L) {
-  if (wake_rd < 0) {  /* once per process */
-    names_init();
-    if (wake_create() < 0)
+  static int once;
+  if (!once) {  /* once per process */
+    if (uipc_sigq_init() < 0)
       return luaL_error(L, "unixipc: cannot create the signal wake-up descriptor: %s",
                         strerror(errno));
-    /* forks made by other code (io.popen, os.execute, C libraries) */
-    pthread_atfork(NULL, NULL, child_after_fork);
+    names_init();
+    pthread_atfork(NULL, NULL, backlog_after_fork);
+    once = 1;
   }
   sentinel(L);
   uipc_register(L, funcs);

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lua.h"
@@ -87,7 +88,39 @@ UIPC_HIDDEN int uipc_wait_fd(lua_State *L, int fd, short events, double deadline
 /* Sleep until the deadline, running handlers meanwhile. */
 UIPC_HIDDEN void uipc_sleep_until(lua_State *L, double deadline);
 
+/* ---- sigqueue.c: what runs in signal context ---- */
+
+#define UIPC_SIGQ_SIZE 8192  /* power of two; the contract asks >= 4096 */
+
+typedef struct {
+  int signo, code, status, has_value;
+  pid_t pid;
+  uid_t uid;
+  intptr_t value;  /* sigqueue's value when has_value */
+} uipc_sigentry;
+
+UIPC_HIDDEN int uipc_sigq_init(void);  /* once per process; -1 on failure */
+/* Install the queueing C handler (SA_SIGINFO, all signals masked inside). */
+UIPC_HIDDEN int uipc_sigq_install(int signo, int restart);
+UIPC_HIDDEN int uipc_sigq_install_plain(int signo, void (*disposition)(int));
+UIPC_HIDDEN int uipc_sigq_is_ours(const struct sigaction *sa);
+/* Take the oldest written entry; 0 when there is none. */
+UIPC_HIDDEN int uipc_sigq_pop(uipc_sigentry *e);
+UIPC_HIDDEN int uipc_sigq_pending(void);
+UIPC_HIDDEN unsigned long uipc_sigq_delivered(int signo);
+UIPC_HIDDEN unsigned long uipc_sigq_dropped(int signo);
+UIPC_HIDDEN void uipc_sigq_count_drop(int signo);
+/* Arm the dispatch hook on a thread (from the C handler or Lua side). */
+UIPC_HIDDEN void uipc_sigq_arm(lua_State *L);
+UIPC_HIDDEN lua_State *uipc_sigq_owner(void);
+UIPC_HIDDEN void uipc_sigq_set_owner(lua_State *main_thread);
+UIPC_HIDDEN lua_State *uipc_sigq_running(void);
+UIPC_HIDDEN void uipc_sigq_set_running(lua_State *co);
+
 /* ---- signals.c ---- */
+
+/* The hook the C handler arms: runs the queued Lua handlers. */
+UIPC_HIDDEN void uipc_sig_hook(lua_State *L, lua_Debug *ar);
 
 /* Signal argument: "INT", "SIGINT" or a number; raises on an unknown one. */
 UIPC_HIDDEN int uipc_checksignal(lua_State *L, int arg);
