@@ -13,6 +13,13 @@
  * the handle: after every wait the buffer pointers are taken afresh and a
  * closed handle raises.
  */
+
+/***
+Handles: one buffered, binary-safe type for pipes, sockets, FIFOs and ptys.
+Writes are unbuffered unless `setvbuf` says otherwise. A read or write that
+waits honours the handle's timeout and blocking mode, and signals.
+@module unixipc
+*/
 #include "unixipc.h"
 
 #include <ctype.h>
@@ -370,6 +377,15 @@ static const char *number_text(lua_State *L, int i, char *buf, size_t *len) {
   return buf;
 }
 
+/***
+Write strings and numbers.
+@function handle:write
+@param ... strings or numbers
+@treturn[1] handle the handle
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int h_write(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int n = lua_gettop(L);
@@ -399,6 +415,14 @@ static int h_write(lua_State *L) {
   return 1;
 }
 
+/***
+Write out buffered output.
+@function handle:flush
+@treturn[1] handle
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int h_flush(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
@@ -448,6 +472,14 @@ static int handle_close(lua_State *L, uipc_handle *h, int may_wait) {
   return nres;
 }
 
+/***
+Close the handle (flushing first). Using it afterwards raises.
+@function handle:close
+@treturn[1] boolean true (a pipe to a process returns its exit status triple)
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int h_close(lua_State *L) {
   return handle_close(L, uipc_handle_check(L, 1), 1);
 }
@@ -652,6 +684,16 @@ static int g_read(lua_State *L, uipc_handle *h, int first) {
   return n - first;
 }
 
+/***
+Read with Lua 5.4's formats: "l", "L", "a", "n" and byte counts.
+@function handle:read
+@param ... formats (default "l")
+@return[1] one value per format; nil at end of input
+@return[2] nil
+@treturn[2] string message, or "timeout"
+@treturn[2] int errno
+@usage local line = h:read("l")
+*/
 static int h_read(lua_State *L) {
   return g_read(L, uipc_handle_check(L, 1), 2);
 }
@@ -696,6 +738,13 @@ static int lines_formats(lua_State *L) {
   return 0;
 }
 
+/***
+An iterator over the input, as `io.lines` with formats; raises on errors.
+@function handle:lines
+@param ... formats (default "l")
+@treturn function
+@usage for line in h:lines() do print(line) end
+*/
 static int h_lines(lua_State *L) {
   uipc_handle_check(L, 1);
   int n = lua_gettop(L) - 1;
@@ -713,7 +762,15 @@ static int h_lines(lua_State *L) {
   return 1;
 }
 
-/* sysread(n): one read of 1..n bytes (buffered input first); nil at end. */
+/***
+One read of 1..n bytes (buffered input first).
+@function handle:sysread
+@int[opt=65536] n
+@treturn[1] string|nil the bytes; nil at end of input; "" for n = 0
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int h_sysread(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   size_t n = (size_t)uipc_optsize(L, 2, READ_CHUNK);
@@ -738,7 +795,15 @@ static int h_sysread(lua_State *L) {
   return 1;
 }
 
-/* syswrite(s): one write (after any buffered output) -> bytes written. */
+/***
+One write (after any buffered output).
+@function handle:syswrite
+@string s
+@treturn[1] int bytes written
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int h_syswrite(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   size_t len;
@@ -760,6 +825,13 @@ static int h_syswrite(lua_State *L) {
 
 /* ---- settings ---- */
 
+/***
+Output buffering: "no" (the default), "line" or "full".
+@function handle:setvbuf
+@string mode
+@int[opt] size buffer size
+@treturn boolean true
+*/
 static int h_setvbuf(lua_State *L) {
   static const char *const modes[] = { "no", "line", "full", NULL };
   uipc_handle *h = uipc_handle_check(L, 1);
@@ -777,6 +849,12 @@ static int h_setvbuf(lua_State *L) {
   return 1;
 }
 
+/***
+A timeout for each read or write that waits; nil for none.
+@function handle:settimeout
+@number[opt] seconds
+@treturn handle
+*/
 static int h_settimeout(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   h->timeout = uipc_opttimeout(L, 2);
@@ -784,6 +862,13 @@ static int h_settimeout(lua_State *L) {
   return 1;
 }
 
+/***
+Blocking mode (O_NONBLOCK on the descriptor). Non-blocking, an operation
+that would wait returns `nil, msg, EAGAIN` at once.
+@function handle:setblocking
+@bool blocking
+@treturn handle
+*/
 static int h_setblocking(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   luaL_checktype(L, 2, LUA_TBOOLEAN);
@@ -799,6 +884,11 @@ static int h_setblocking(lua_State *L) {
   return 1;
 }
 
+/***
+The descriptor.
+@function handle:fileno
+@treturn int
+*/
 static int h_fileno(lua_State *L) {
   lua_pushinteger(L, uipc_handle_check(L, 1)->fd);
   return 1;
@@ -806,9 +896,18 @@ static int h_fileno(lua_State *L) {
 
 /* ---- expect ---- */
 
-/* expect(pattern..., [timeout]) -> index, match, before | nil (end) |
- * nil, "timeout". The earliest match in the input wins; ties go to the
- * first pattern. Everything through the match is consumed. */
+/***
+Read until one of the Lua patterns matches (Expect on any handle).
+Everything through the match is consumed; the earliest match wins.
+@function handle:expect
+@string ... patterns
+@number[opt] timeout seconds (last argument)
+@treturn[1] int index of the matching pattern
+@treturn[1] string the match
+@treturn[1] string the text before it
+@return[2] nil at end of input, or nil, "timeout", ETIMEDOUT
+@usage local i, m = h:expect("login: ", "Password:", 5)
+*/
 static int h_expect(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int top = lua_gettop(L);
@@ -895,6 +994,15 @@ size_t uipc_buffered_input(uipc_handle *h, void *f) {
 
 /* ---- module functions ---- */
 
+/***
+A pipe.
+@function pipe
+@treturn[1] handle reader
+@treturn[1] handle writer
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_pipe(lua_State *L) {
   uipc_handle *r = uipc_handle_new(L);
   uipc_handle *w = uipc_handle_new(L);
@@ -906,6 +1014,15 @@ static int l_pipe(lua_State *L) {
   return 2;
 }
 
+/***
+A new handle on a copy of the descriptor (close-on-exec).
+@function dup
+@param h handle, io file or descriptor
+@treturn[1] handle
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_dup(lua_State *L) {
   int fd = uipc_checkfd(L, 1, NULL, NULL);
   uipc_handle *h = uipc_handle_new(L);
@@ -916,8 +1033,17 @@ static int l_dup(lua_State *L) {
   return 1;
 }
 
-/* dup2(h, fd) -> fd: fd now refers to h's file. Standard descriptors stay
- * inheritable, any other target is close-on-exec. */
+/***
+Make descriptor `fd` refer to `h`'s file (dup2(2)); 0, 1 and 2 stay
+inheritable, any other target is close-on-exec.
+@function dup2
+@param h handle, io file or descriptor
+@int fd
+@treturn[1] int fd
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_dup2(lua_State *L) {
   int fd = uipc_checkfd(L, 1, NULL, NULL);
   lua_Integer target = luaL_checkinteger(L, 2);
@@ -932,6 +1058,16 @@ static int l_dup2(lua_State *L) {
   return 1;
 }
 
+/***
+A handle that owns an existing descriptor.
+@function fdopen
+@int fd
+@string[opt="r"] mode "r", "w", "rw", "r+", "w+", "a" or "a+"
+@treturn[1] handle
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_fdopen(lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "invalid descriptor");
@@ -946,6 +1082,12 @@ static int l_fdopen(lua_State *L) {
   return 1;
 }
 
+/***
+The descriptor of a handle, an io file or a descriptor.
+@function fileno
+@param h
+@treturn int
+*/
 static int l_fileno(lua_State *L) {
   lua_pushinteger(L, uipc_checkfd(L, 1, NULL, NULL));
   return 1;

@@ -6,6 +6,11 @@
  * else by polling waitpid(WNOHANG) between wake-ups, so a signal handler
  * or ipc.timeout can always break in.
  */
+
+/***
+Processes: fork, exit, wait, ids and clocks.
+@module unixipc
+*/
 #include "unixipc.h"
 
 #include <stdio.h>
@@ -46,6 +51,15 @@ int uipc_push_status(lua_State *L, int status, int triple) {
   return triple ? 3 : 2;
 }
 
+/***
+Fork, after flushing C stdio and every handle's pending output. The child
+gets an empty signal queue and its own wake-up descriptor.
+@function fork
+@treturn[1] int the child's pid in the parent, 0 in the child
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_fork(lua_State *L) {
   pid_t pid = uipc_fork(L);
   if (pid < 0)
@@ -60,7 +74,11 @@ static int exit_code(lua_State *L, int arg) {
   return (int)luaL_optinteger(L, arg, EXIT_SUCCESS);
 }
 
-/* exit(code): flushes C stdio and unixipc handles, then exits. */
+/***
+Flush C stdio and every handle, then exit.
+@function exit
+@tparam[opt=0] int|boolean code
+*/
 static int l_exit(lua_State *L) {
   int code = exit_code(L, 1);
   uipc_flush_all(L);
@@ -68,7 +86,11 @@ static int l_exit(lua_State *L) {
   return 0;
 }
 
-/* _exit(code): leaves at once, flushing nothing (a forked child's way out). */
+/***
+Exit at once, flushing nothing (a forked child's way out).
+@function _exit
+@tparam[opt=0] int|boolean code
+*/
 static int l__exit(lua_State *L) {
   _exit(exit_code(L, 1));
   return 0;
@@ -164,7 +186,18 @@ static pid_t wait_child(lua_State *L, pid_t pid, int *status, int opts, double d
   return r;
 }
 
-/* waitpid(pid, [opts]) -> pid, how, code | 0 (nohang, none ready) */
+/***
+Wait for a child; interruptible by signals like every blocking call.
+@function waitpid
+@int pid a child, -1 for any, 0 or -pgid for a group
+@param[opt] opts "nohang", "untraced", "continued", or an array of them
+@treturn[1] int pid (0 with "nohang" when none is ready)
+@treturn[1] string "exit", "signal", "stop" or "continue"
+@treturn[1] int exit code or signal number
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_waitpid(lua_State *L) {
   lua_Integer pid = luaL_checkinteger(L, 1);
   int opts = wait_options(L, 2);
@@ -179,6 +212,10 @@ static int l_waitpid(lua_State *L) {
   return 1 + uipc_push_status(L, status, 0);
 }
 
+/***
+Wait for any child: `waitpid(-1)`.
+@function wait
+*/
 static int l_wait(lua_State *L) {
   lua_settop(L, 0);
   lua_pushinteger(L, -1);
@@ -224,8 +261,14 @@ static int l_setgid(lua_State *L) { return set_id(L, setgid_, "setgid"); }
 static int l_seteuid(lua_State *L) { return set_id(L, seteuid_, "seteuid"); }
 static int l_setegid(lua_State *L) { return set_id(L, setegid_, "setegid"); }
 
-/* drop_privileges(): effective ids <- real ones, group first (perlipc's
- * ($>, $)) = ($<, $()). */
+/***
+Effective user and group ids become the real ones (perlipc's `($>, $)) = ($<, $()`).
+@function drop_privileges
+@treturn[1] boolean true
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_drop_privileges(lua_State *L) {
   if (setregid(getgid(), getgid()) < 0)
     return uipc_fail(L, "setregid", NULL);
@@ -235,7 +278,16 @@ static int l_drop_privileges(lua_State *L) {
   return 1;
 }
 
-/* setpgid([pid = 0], [pgid = 0]) */
+/***
+Set a process group (setpgid(2)).
+@function setpgid
+@int[opt=0] pid
+@int[opt=0] pgid
+@treturn[1] boolean true
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_setpgid(lua_State *L) {
   if (setpgid((pid_t)luaL_optinteger(L, 1, 0), (pid_t)luaL_optinteger(L, 2, 0)) < 0)
     return uipc_fail(L, "setpgid", NULL);
@@ -243,7 +295,14 @@ static int l_setpgid(lua_State *L) {
   return 1;
 }
 
-/* setsid() -> the new session id */
+/***
+Start a new session.
+@function setsid
+@treturn[1] int the session id
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_setsid(lua_State *L) {
   pid_t sid = setsid();
   if (sid < 0)
@@ -252,7 +311,12 @@ static int l_setsid(lua_State *L) {
   return 1;
 }
 
-/* umask([mask]) -> the previous mask; without a mask it only reads it. */
+/***
+Set or read the file mode creation mask.
+@function umask
+@int[opt] mask without it, only reads
+@treturn int the previous mask
+*/
 static int l_umask(lua_State *L) {
   mode_t old;
   if (lua_isnoneornil(L, 1)) {
@@ -267,6 +331,15 @@ static int l_umask(lua_State *L) {
   return 1;
 }
 
+/***
+Change the working directory.
+@function chdir
+@string dir
+@treturn[1] boolean true
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_chdir(lua_State *L) {
   const char *dir = luaL_checkstring(L, 1);
   if (chdir(dir) < 0)
@@ -275,6 +348,11 @@ static int l_chdir(lua_State *L) {
   return 1;
 }
 
+/***
+The host's name.
+@function hostname
+@treturn string
+*/
 static int l_hostname(lua_State *L) {
   char name[256];
   if (gethostname(name, sizeof name) < 0)
@@ -284,11 +362,21 @@ static int l_hostname(lua_State *L) {
   return 1;
 }
 
+/***
+Seconds on CLOCK_MONOTONIC, for deadlines and timing.
+@function monotime
+@treturn number
+*/
 static int l_monotime(lua_State *L) {
   lua_pushnumber(L, uipc_monotime());
   return 1;
 }
 
+/***
+The wall clock in seconds, with sub-second precision.
+@function time
+@treturn number
+*/
 static int l_time(lua_State *L) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

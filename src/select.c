@@ -6,6 +6,11 @@
  * a handle's or an io file's buffer counts as readable at once: poll cannot
  * see it, and a select that ignored it would wait for data that has come.
  */
+
+/***
+select on poll.
+@module unixipc
+*/
 #include "unixipc.h"
 
 #include <stdio.h>
@@ -68,8 +73,19 @@ static int count_of(lua_State *L, int arg) {
   return (int)n;
 }
 
-/* select(readers, writers, [timeout]) -> readable, writable
- *                                      | {}, {}, "timeout" */
+/***
+Wait until some of the objects are ready: handles, io files and descriptors,
+with no FD_SETSIZE limit. A handle or io file holding buffered input is
+readable at once.
+@function select
+@tparam {handle,...} readers (or nil)
+@tparam {handle,...} writers (or nil)
+@number[opt] timeout seconds
+@treturn[1] table the readable objects, as given, in order
+@treturn[1] table the writable objects
+@return[2] {}, {}, "timeout"
+@usage local r = ipc.select({sock, pipe}, nil, 5)
+*/
 static int l_select(lua_State *L) {
   int nr = count_of(L, 1), nw = count_of(L, 2);
   double deadline = uipc_deadline(uipc_opttimeout(L, 3));

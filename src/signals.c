@@ -14,6 +14,14 @@
  * coroutine.resume and coroutine.wrap are wrapped to record which thread
  * runs; the C handler arms that one.
  */
+
+/***
+Signals: deferred ("safe") delivery with a queue.
+Handlers run at safe points, in whichever coroutine runs, and inside every
+blocking unixipc call; a handler that raises ends that call with its error,
+one that does not lets it go on with what is left of its timeout.
+@module unixipc
+*/
 #include "unixipc.h"
 
 #include <pthread.h>
@@ -328,7 +336,15 @@ static int is_fault(int signo) {
 
 static void wrap_coroutines(lua_State *L);
 
-/* signal(sig, handler, [opts]) -> previous setting */
+/***
+Set what a signal does; returns the previous setting.
+@function signal
+@tparam string|int sig signal name ("INT", "SIGINT") or number
+@tparam[opt] function|string handler a function `handler(name, info)`, "IGNORE", "DEFAULT" or nil
+@tparam[opt] table opts `{restart = false}` installs without SA_RESTART
+@return the previous setting (function, "IGNORE", "DEFAULT" or "OTHER")
+@usage ipc.signal("HUP", function(name, info) print(name, info.pid) end)
+*/
 static int l_signal(lua_State *L) {
   int signo = uipc_checksignal(L, 1);
   int t = lua_type(L, 2);
@@ -376,6 +392,12 @@ static int l_signal(lua_State *L) {
   return 1;
 }
 
+/***
+The current setting of a signal, as `ipc.SIG[sig]` reads it.
+@function getsignal
+@tparam string|int sig
+@return function, "IGNORE", "DEFAULT", or "OTHER" (a C handler unixipc did not install)
+*/
 static int l_getsignal(lua_State *L) {
   pushsetting(L, uipc_checksignal(L, 1));
   return 1;
@@ -543,7 +565,17 @@ pid_t uipc_fork(lua_State *L) {
 
 /* ---- Lua functions ---- */
 
-/* kill(sig, pid...) -> how many were signalled */
+/***
+Send a signal to processes (kill(2)).
+@function kill
+@tparam string|int sig signal name or number; 0 only probes
+@tparam int pid ... one or more process ids; a negative one is a process group
+@treturn[1] int how many were signalled
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+@usage if not ipc.kill(0, pid) then print(pid .. " looks dead") end
+*/
 static int l_kill(lua_State *L) {
   int signo = lua_type(L, 1) == LUA_TNUMBER && lua_tointeger(L, 1) == 0
                   ? 0 : uipc_checksignal(L, 1);
@@ -564,6 +596,16 @@ static int l_kill(lua_State *L) {
   return 1;
 }
 
+/***
+Send a signal to a process group (killpg(3)).
+@function killpg
+@tparam string|int sig
+@tparam int pgid
+@treturn[1] int 1
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_killpg(lua_State *L) {
   int signo = uipc_checksignal(L, 1);
   lua_Integer pg = luaL_checkinteger(L, 2);
@@ -574,6 +616,15 @@ static int l_killpg(lua_State *L) {
   return 1;
 }
 
+/***
+Send a signal to this process; a Lua handler runs at the next safe point.
+@function raise
+@tparam string|int sig
+@treturn[1] boolean true
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_raise(lua_State *L) {
   int signo = uipc_checksignal(L, 1);
   if (raise(signo) != 0)
@@ -582,6 +633,17 @@ static int l_raise(lua_State *L) {
   return 1;
 }
 
+/***
+Queue a signal with a value (sigqueue(3)); the handler sees it as `info.value`.
+@function sigqueue
+@tparam int pid
+@tparam string|int sig
+@tparam[opt=0] int value
+@treturn[1] boolean true
+@return[2] nil
+@treturn[2] string message
+@treturn[2] int errno
+*/
 static int l_sigqueue(lua_State *L) {
   lua_Integer pid = luaL_checkinteger(L, 1);
   int signo = uipc_checksignal(L, 2);
@@ -602,7 +664,13 @@ static int tosignal(lua_State *L, int arg) {
   return signum_of(luaL_checkstring(L, arg));
 }
 
-/* signum(sig) -> number, or fail for no such signal */
+/***
+The number of a signal.
+@function signum
+@tparam string|int sig "ALRM", "SIGALRM" or 14
+@treturn int|nil the number, or nil for no such signal
+@usage print("SIGALRM is " .. ipc.signum("ALRM"))
+*/
 static int l_signum(lua_State *L) {
   int signo = tosignal(L, 1);
   if (signo == 0)
@@ -612,7 +680,12 @@ static int l_signum(lua_State *L) {
   return 1;
 }
 
-/* signame(sig) -> name without "SIG", or fail for no such signal */
+/***
+The name of a signal, without "SIG".
+@function signame
+@tparam string|int sig
+@treturn string|nil the name, or nil for no such signal
+*/
 static int l_signame(lua_State *L) {
   int signo = tosignal(L, 1);
   if (signo == 0)
@@ -622,6 +695,11 @@ static int l_signame(lua_State *L) {
   return 1;
 }
 
+/***
+Every signal name of the platform in number order, as `kill -l` lists them.
+@function signals
+@treturn {string,...}
+*/
 static int l_signals(lua_State *L) {
   sigset_t all;
   sigfillset(&all);
@@ -647,10 +725,33 @@ static int procmask(lua_State *L, int how) {
   return 1;
 }
 
+/***
+Block signals (sigprocmask SIG_BLOCK).
+@function sigblock
+@param ... names or numbers, or arrays of them
+@treturn {string,...} the previous mask
+*/
 static int l_sigblock(lua_State *L) { return procmask(L, SIG_BLOCK); }
+/***
+Unblock signals (sigprocmask SIG_UNBLOCK).
+@function sigunblock
+@param ... names or numbers, or arrays of them
+@treturn {string,...} the previous mask
+*/
 static int l_sigunblock(lua_State *L) { return procmask(L, SIG_UNBLOCK); }
+/***
+Set the signal mask to exactly these signals.
+@function sigsetmask
+@tparam {string,...} sigs
+@treturn {string,...} the previous mask
+*/
 static int l_sigsetmask(lua_State *L) { return procmask(L, SIG_SETMASK); }
 
+/***
+The blocked signals.
+@function sigmask
+@treturn {string,...}
+*/
 static int l_sigmask(lua_State *L) {
   sigset_t old;
   sigprocmask(SIG_BLOCK, NULL, &old);
@@ -658,6 +759,11 @@ static int l_sigmask(lua_State *L) {
   return 1;
 }
 
+/***
+The signals blocked and waiting (sigpending(2)).
+@function sigpending
+@treturn {string,...}
+*/
 static int l_sigpending(lua_State *L) {
   sigset_t set;
   sigpending(&set);
@@ -669,7 +775,12 @@ static double tv2sec(const struct timeval *tv) {
   return (double)tv->tv_sec + (double)tv->tv_usec * 1e-6;
 }
 
-/* alarm(seconds) -> seconds left on the previous alarm */
+/***
+Schedule an ALRM; fractions of a second are honoured (setitimer).
+@function alarm
+@number seconds 0 cancels
+@treturn number seconds that were left on the previous alarm
+*/
 static int l_alarm(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
   luaL_argcheck(L, s >= 0, 1, "seconds must not be negative");
@@ -685,6 +796,12 @@ static int l_alarm(lua_State *L) {
   return 1;
 }
 
+/***
+Sleep the whole time; handlers run meanwhile, and one that raises ends it.
+@function sleep
+@number seconds
+@treturn int 0
+*/
 static int l_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
   luaL_argcheck(L, s >= 0, 1, "seconds must not be negative");
@@ -693,7 +810,11 @@ static int l_sleep(lua_State *L) {
   return 1;
 }
 
-/* pause() -> how many handlers ran (at least one) */
+/***
+Wait until at least one Lua handler has run (one already queued counts).
+@function pause
+@treturn int how many handlers ran
+*/
 static int l_pause(lua_State *L) {
   unsigned long start = handlers_ran;
   for (;;) {
@@ -708,6 +829,11 @@ static int l_pause(lua_State *L) {
   return 1;
 }
 
+/***
+Run the queued handlers now.
+@function dispatch
+@treturn int how many ran
+*/
 static int l_dispatch(lua_State *L) {
   lua_pushinteger(L, uipc_sig_dispatch(L));
   return 1;
@@ -718,7 +844,19 @@ static int dispatch_protected(lua_State *L) {
   return 1;
 }
 
-/* sigwait(sigs, [timeout]) -> name, info | nil, "timeout" */
+/***
+Wait for one of the signals synchronously, taking it without running its
+handler. The signals are blocked while waiting; block them beforehand (with
+`sigblock`) so that none arrives between two calls.
+@function sigwait
+@param sigs a name or an array of names
+@number[opt] timeout seconds
+@treturn[1] string the signal's name
+@treturn[1] table info (`signo`, `name`, `pid`, `uid`, `code`, `value`, `status`)
+@return[2] nil
+@treturn[2] string "timeout"
+@treturn[2] int ETIMEDOUT
+*/
 static int l_sigwait(lua_State *L) {
   sigset_t set, old;
   checksigset(L, 1, &set);
@@ -796,11 +934,23 @@ static int l_guarded_pcall(lua_State *L) {
   return lua_gettop(L);
 }
 
+/***
+A descriptor that becomes readable when a delivery is queued, for
+select/poll loops of other libraries.
+@function sigfd
+@treturn int
+*/
 static int l_sigfd(lua_State *L) {
   lua_pushinteger(L, uipc_sig_wakefd());
   return 1;
 }
 
+/***
+Counts per signal name: `delivered` (reached the C handler), `handled` (ran
+a Lua handler) and `dropped` (the queue was full).
+@function sigstats
+@treturn table `{INT = {delivered = n, handled = n, dropped = n}, ...}`
+*/
 static int l_sigstats(lua_State *L) {
   lua_newtable(L);
   for (int s = 1; s < NSIG; s++) {
