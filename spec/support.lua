@@ -70,15 +70,6 @@ function support.run_lua(code, opts)
   return out, ok, how, status, err
 end
 
---- The descriptors this process has open, as a count.
-function support.fd_count()
-  local n = 0
-  local p = io.popen("ls /proc/" .. require("unixipc").getpid() .. "/fd")
-  for _ in p:lines() do n = n + 1 end
-  p:close()
-  return n - 1 -- the ls pipe itself
-end
-
 --- Poll `cond` until it is true or `timeout` seconds pass; returns its value.
 function support.wait_until(cond, timeout)
   local ipc = require("unixipc")
