@@ -647,6 +647,37 @@ describe("ipc.sleep and ipc.pause", function()
     assert.equal(1, r.n)
     assert.is_true(r.el >= 0.15 * SLOW, "returned early: " .. r.el)
   end)
+
+  -- A handler may run at any instruction, the call of pause included, and
+  -- inside pause between its own checks: the loop must never sleep through
+  -- a delivery. Two processes that answer each other's signals would hang.
+  it("never misses a signal in a `while not done do pause() end` ping-pong", function()
+    local rounds = memcheck and 500 or 20000
+    local code = ([[
+      local rounds = ROUNDS
+      local got = 0
+      local parent = ipc.getpid()
+      ipc.SIG.USR1 = function() got = got + 1; ipc.kill("USR2", parent) end
+      ipc.SIG.USR2 = function() got = got + 1 end
+      local pid = fork(function()
+        local ok = ipc.timeout(20, function()
+          while got < rounds do ipc.pause() end
+        end)
+        if not ok then ipc._exit(3) end
+      end)
+      local ok = ipc.timeout(20, function()
+        for i = 1, rounds do
+          ipc.kill("USR1", pid)
+          while got < i do ipc.pause() end
+        end
+      end)
+      return { ok = ok, got = got, how = { reap(pid) } }
+    ]]):gsub("ROUNDS", tostring(rounds))
+    local r = child(code, { timeout = 60 })
+    assert.is_true(r.ok, "the ping-pong hung after " .. tostring(r.got) .. " rounds")
+    assert.equal(rounds, r.got)
+    assert.same({ "exit", 0 }, r.how)
+  end)
 end)
 
 -- A delivery that is queued but whose handler has not run yet: it arrives

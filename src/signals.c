@@ -33,6 +33,7 @@ enum { MODE_NONE, MODE_LUA, MODE_HOSTINT };
 static int mode[NSIG];                   /* what a delivery runs */
 static unsigned long handled[NSIG];
 static unsigned long handlers_ran;     /* all Lua handlers run, ever */
+static unsigned long pause_seen;       /* handlers_ran when pause last returned */
 static unsigned char active[NSIG];     /* a handler of this signal runs */
 static uipc_sigentry backlog[UIPC_SIGQ_SIZE]; /* waiting for a busy handler */
 static unsigned backlog_head, backlog_count;
@@ -94,16 +95,42 @@ const char *uipc_signame(int signo) {
   return (signo > 0 && signo < NSIG && names[signo][0]) ? names[signo] : NULL;
 }
 
-static int signum_of(const char *s) {
-  if (strncmp(s, "SIG", 3) == 0)
-    s += 3;
-  for (int i = 1; i < NSIG; i++)
-    if (strcmp(names[i], s) == 0)
-      return i;
-  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-    if (strcmp(aliases[i].name, s) == 0)
-      return aliases[i].signo;
-  return 0;
+static int numbers_key;  /* registry: "INT", "SIGINT", "IOT"... -> number */
+
+/* The table of names to numbers, so a name costs one hash lookup. */
+static void numbers_table(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &numbers_key) != LUA_TNIL)
+    return;
+  lua_pop(L, 1);
+  lua_createtable(L, 0, 2 * NSIG);
+  for (int s = 1; s < NSIG; s++)
+    if (names[s][0]) {
+      lua_pushinteger(L, s);
+      lua_setfield(L, -2, names[s]);
+      lua_pushfstring(L, "SIG%s", names[s]);
+      lua_pushinteger(L, s);
+      lua_rawset(L, -3);
+    }
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+    lua_pushinteger(L, aliases[i].signo);
+    lua_setfield(L, -2, aliases[i].name);
+    lua_pushfstring(L, "SIG%s", aliases[i].name);
+    lua_pushinteger(L, aliases[i].signo);
+    lua_rawset(L, -3);
+  }
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &numbers_key);
+}
+
+/* The number of the signal named by the string at idx, or 0. */
+static int signum_at(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  numbers_table(L);
+  lua_pushvalue(L, idx);
+  lua_rawget(L, -2);
+  int signo = (int)lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  return signo;
 }
 
 int uipc_checksignal(lua_State *L, int arg) {
@@ -113,25 +140,35 @@ int uipc_checksignal(lua_State *L, int arg) {
     return (int)n;
   }
   const char *s = luaL_checkstring(L, arg);
-  int signo = signum_of(s);
+  int signo = signum_at(L, arg);
   if (signo == 0)
     return luaL_argerror(L, arg, lua_pushfstring(L, "unknown signal '%s'", s));
   return signo;
 }
 
 /* A signal set from one name/number or an array of them at arg. */
-static void checksigset(lua_State *L, int arg, sigset_t *set) {
+/* A signal set from one name/number or an array of them at arg; the
+ * signals also go to `list` (room for NSIG) when given. Returns how many. */
+static int checksigset(lua_State *L, int arg, sigset_t *set, int *list) {
   sigemptyset(set);
   if (lua_type(L, arg) != LUA_TTABLE) {
-    sigaddset(set, uipc_checksignal(L, arg));
-    return;
+    int s = uipc_checksignal(L, arg);
+    sigaddset(set, s);
+    if (list)
+      list[0] = s;
+    return 1;
   }
   lua_Integer n = luaL_len(L, arg);
+  luaL_argcheck(L, n < NSIG, arg, "too many signals");
   for (lua_Integer i = 1; i <= n; i++) {
     lua_geti(L, arg, i);
-    sigaddset(set, uipc_checksignal(L, lua_gettop(L)));
+    int s = uipc_checksignal(L, lua_gettop(L));
+    sigaddset(set, s);
+    if (list)
+      list[i - 1] = s;
     lua_pop(L, 1);
   }
+  return (int)n;
 }
 
 static void pushsigset(lua_State *L, const sigset_t *set) {
@@ -204,28 +241,60 @@ static int in_set(const uipc_sigentry *e, const void *set) {
 static void backlog_after_fork(void) {
   backlog_head = backlog_count = 0;
   memset(handled, 0, sizeof handled);
+  handlers_ran = pause_seen = 0;
 }
 
-static void pushinfo(lua_State *L, const uipc_sigentry *e) {
-  lua_createtable(L, 0, 8);
-  lua_pushinteger(L, e->signo);
-  lua_setfield(L, -2, "signo");
-  lua_pushstring(L, uipc_signame(e->signo));
-  lua_setfield(L, -2, "name");
-  lua_pushinteger(L, e->pid);
-  lua_setfield(L, -2, "pid");
-  lua_pushinteger(L, e->uid);
-  lua_setfield(L, -2, "uid");
-  lua_pushinteger(L, e->code);
-  lua_setfield(L, -2, "code");
-  if (e->signo == SIGCHLD) {
-    lua_pushinteger(L, e->status);
-    lua_setfield(L, -2, "status");
+/* Interned strings a delivery needs, kept in one registry array so that
+ * pushing a handler's arguments hashes no C string: [signo] = name, then
+ * the info table's keys. */
+static int strings_key;
+static const char *const info_keys[] = {
+  "signo", "name", "pid", "uid", "code", "status", "value"
+};
+enum { K_SIGNO = NSIG, K_NAME, K_PID, K_UID, K_CODE, K_STATUS, K_VALUE, K_END };
+
+static int strings_table(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &strings_key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_createtable(L, K_END, 0);
+    for (int sig = 1; sig < NSIG; sig++)
+      if (names[sig][0]) {
+        lua_pushstring(L, names[sig]);
+        lua_rawseti(L, -2, sig);
+      }
+    for (int k = K_SIGNO; k < K_END; k++) {
+      lua_pushstring(L, info_keys[k - K_SIGNO]);
+      lua_rawseti(L, -2, k);
+    }
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &strings_key);
   }
-  if (e->has_value) {
-    lua_pushinteger(L, (lua_Integer)e->value);
-    lua_setfield(L, -2, "value");
-  }
+  return lua_gettop(L);
+}
+
+static void set_int(lua_State *L, int strings, int key, lua_Integer v) {
+  lua_rawgeti(L, strings, key);
+  lua_pushinteger(L, v);
+  lua_rawset(L, -3);
+}
+
+/* Push a handler's arguments for a delivery: its name and the info table. */
+static void push_delivery(lua_State *L, const uipc_sigentry *e) {
+  int strings = strings_table(L);
+  lua_rawgeti(L, strings, e->signo);
+  lua_createtable(L, 0, 7);
+  set_int(L, strings, K_SIGNO, e->signo);
+  lua_rawgeti(L, strings, K_NAME);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  set_int(L, strings, K_PID, e->pid);
+  set_int(L, strings, K_UID, e->uid);
+  set_int(L, strings, K_CODE, e->code);
+  if (e->signo == SIGCHLD)
+    set_int(L, strings, K_STATUS, e->status);
+  if (e->has_value)
+    set_int(L, strings, K_VALUE, (lua_Integer)e->value);
+  lua_remove(L, strings);
 }
 
 static int is_owner(lua_State *L) {
@@ -258,8 +327,7 @@ static int deliver(lua_State *L, const uipc_sigentry *e) {
     return 0;
   }
   lua_remove(L, -2);
-  lua_pushstring(L, uipc_signame(s));
-  pushinfo(L, e);
+  push_delivery(L, e);
   handled[s]++;
   handlers_ran++;
   active[s] = 1;
@@ -661,7 +729,8 @@ static int tosignal(lua_State *L, int arg) {
     lua_Integer n = luaL_checkinteger(L, arg);
     return uipc_signame((int)n) != NULL ? (int)n : 0;
   }
-  return signum_of(luaL_checkstring(L, arg));
+  luaL_checkstring(L, arg);
+  return signum_at(L, arg);
 }
 
 /***
@@ -707,20 +776,43 @@ static int l_signals(lua_State *L) {
   return 1;
 }
 
+/* The signal mask as unixipc last set or read it. sigwait consults it
+ * before blocking its set, which spares a system call per wait when the
+ * program blocked the signals beforehand, as it should. A change made
+ * behind unixipc's back by other C code is the one way it can be wrong. */
+static sigset_t known_mask;
+static int mask_known;
+
+static void mask_learn(int how, const sigset_t *set, const sigset_t *old) {
+  sigset_t m = *old;
+  for (int s = 1; s < NSIG; s++)
+    if (sigismember(set, s) == 1) {
+      if (how == SIG_UNBLOCK)
+        sigdelset(&m, s);
+      else
+        sigaddset(&m, s);
+    } else if (how == SIG_SETMASK) {
+      sigdelset(&m, s);
+    }
+  known_mask = m;
+  mask_known = 1;
+}
+
 static int procmask(lua_State *L, int how) {
   sigset_t set, old;
   if (how == SIG_SETMASK)
-    checksigset(L, 1, &set);
+    checksigset(L, 1, &set, NULL);
   else {
     sigemptyset(&set);
     for (int i = 1; i <= lua_gettop(L); i++) {
       sigset_t one;
-      checksigset(L, i, &one);
+      checksigset(L, i, &one, NULL);
       sigorset(&set, &set, &one);
     }
   }
   if (sigprocmask(how, &set, &old) < 0)
     return uipc_fail(L, "sigprocmask", NULL);
+  mask_learn(how, &set, &old);
   pushsigset(L, &old);
   return 1;
 }
@@ -811,21 +903,23 @@ static int l_sleep(lua_State *L) {
 }
 
 /***
-Wait until at least one Lua handler has run (one already queued counts).
+Wait until at least one Lua handler has run. One already queued counts, and
+so does one that ran since the previous `pause` returned (a handler may run
+at any instruction, even at the call of `pause` itself), so the loop
+`while not done do ipc.pause() end` never misses a signal.
 @function pause
 @treturn int how many handlers ran
 */
 static int l_pause(lua_State *L) {
-  unsigned long start = handlers_ran;
   for (;;) {
     uipc_sig_dispatch(L);
-    if (handlers_ran != start)
+    if (handlers_ran != pause_seen)
       break;
-    struct pollfd p = { uipc_sig_wakefd(), POLLIN, 0 };
-    if (ppoll(&p, 1, NULL, NULL) > 0)
-      uipc_sig_drainwake();
+    struct pollfd wake[1];
+    uipc_poll_once(L, wake, 0, -1);
   }
-  lua_pushinteger(L, (lua_Integer)(handlers_ran - start));
+  lua_pushinteger(L, (lua_Integer)(handlers_ran - pause_seen));
+  pause_seen = handlers_ran;
   return 1;
 }
 
@@ -844,6 +938,14 @@ static int dispatch_protected(lua_State *L) {
   return 1;
 }
 
+/* All of the n signals are in the set. */
+static int all_in(const int *sigs, int n, const sigset_t *set) {
+  for (int i = 0; i < n; i++)
+    if (sigismember(set, sigs[i]) != 1)
+      return 0;
+  return 1;
+}
+
 /***
 Wait for one of the signals synchronously, taking it without running its
 handler. The signals are blocked while waiting; block them beforehand (with
@@ -859,9 +961,15 @@ handler. The signals are blocked while waiting; block them beforehand (with
 */
 static int l_sigwait(lua_State *L) {
   sigset_t set, old;
-  checksigset(L, 1, &set);
+  int sigs[NSIG];
+  int nsigs = checksigset(L, 1, &set, sigs);
   double deadline = uipc_deadline(uipc_opttimeout(L, 2));
-  sigprocmask(SIG_BLOCK, &set, &old);
+  int blocked_before = mask_known && all_in(sigs, nsigs, &known_mask);
+  if (!blocked_before) {
+    sigprocmask(SIG_BLOCK, &set, &old);
+    blocked_before = all_in(sigs, nsigs, &old);
+    mask_learn(SIG_BLOCK, &set, &old);
+  }
   uipc_sigentry e;
   int got = 0, err = 0;
   for (;;) {
@@ -870,31 +978,19 @@ static int l_sigwait(lua_State *L) {
       break;
     }
     siginfo_t info;
-    struct timespec ts, *tsp = NULL;
-    if (deadline >= 0) {
-      double left = deadline - uipc_monotime();
-      if (left < 0)
-        left = 0;
-      ts.tv_sec = (time_t)left;
-      ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-      tsp = &ts;
-    }
-    int s = sigtimedwait(&set, &info, tsp);
+    struct timespec ts;
+    uipc_time_left(deadline, &ts);
+    uipc_sigq_waiting(&ts);  /* a delivery to a handler cuts the wait short */
+    int s = uipc_sigq_pending() ? (errno = EINTR, -1) : sigtimedwait(&set, &info, &ts);
+    uipc_sigq_waiting(NULL);
     if (s > 0) {
-      memset(&e, 0, sizeof e);
-      e.signo = s;
-      e.code = info.si_code;
-      e.pid = info.si_pid;
-      e.uid = info.si_uid;
-      e.status = s == SIGCHLD ? info.si_status : 0;
-      e.has_value = info.si_code == SI_QUEUE;
-      e.value = e.has_value ? (intptr_t)info.si_value.sival_ptr : 0;
+      uipc_sigentry_set(&e, s, &info);
       got = 1;
       break;
     }
-    if (errno == EAGAIN)
-      break;
-    if (errno != EINTR) {
+    if (errno == EAGAIN && deadline >= 0 && uipc_monotime() >= deadline)
+      break;  /* the timeout */
+    if (errno != EAGAIN && errno != EINTR) {
       err = errno;
       break;
     }
@@ -902,21 +998,21 @@ static int l_sigwait(lua_State *L) {
      * mask changed */
     lua_pushcfunction(L, dispatch_protected);
     if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
-      sigprocmask(SIG_SETMASK, &old, NULL);
+      if (!blocked_before)
+        sigprocmask(SIG_SETMASK, &old, NULL);
       return raise_after_handler(L);
     }
     lua_pop(L, 1);
   }
-  sigset_t now;
-  sigprocmask(SIG_BLOCK, NULL, &now);
-  if (memcmp(&now, &old, sizeof now) != 0)
+  if (!blocked_before) {
     sigprocmask(SIG_SETMASK, &old, NULL);
+    mask_learn(SIG_SETMASK, &old, &old);
+  }
   if (err)
     return uipc_fail_errno(L, err, "sigwait", NULL);
   if (!got)
     return uipc_fail_timeout(L);
-  lua_pushstring(L, uipc_signame(e.signo));
-  pushinfo(L, &e);
+  push_delivery(L, &e);
   return 2;
 }
 
@@ -941,7 +1037,7 @@ select/poll loops of other libraries.
 @treturn int
 */
 static int l_sigfd(lua_State *L) {
-  lua_pushinteger(L, uipc_sig_wakefd());
+  lua_pushinteger(L, uipc_sig_exportfd());
   return 1;
 }
 

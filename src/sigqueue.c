@@ -2,11 +2,14 @@
  * sigqueue.c — everything that runs in signal context, and nothing else.
  *
  * The C handler installed for every signal that has a Lua handler does only
- * async-signal-safe work: it counts the delivery, records it (number and
- * siginfo) in a bounded lock-free queue, writes the wake-up descriptor and
- * arms the dispatch hook on the running Lua thread (lua_sethook is meant to
- * be called from a signal handler; lua.c does the same for Control-C). The
- * Lua side (signals.c) takes entries out at safe points.
+ * async-signal-safe work: it counts the delivery and records it (number and
+ * siginfo) in a bounded lock-free queue. Then it makes sure the Lua side
+ * (signals.c) takes it out at a safe point: if the Lua thread is about to
+ * wait or waiting in wait.c, it zeroes that wait's timeout (inside ppoll the
+ * signal gives EINTR anyway); otherwise it arms the dispatch hook on the
+ * running Lua thread (lua_sethook is meant to be called from a signal
+ * handler; lua.c does the same for Control-C) and, when another thread or a
+ * program's own poll loop may be waiting, writes the wake-up descriptor.
  *
  * The queue is a multi-producer ring: a producer reserves a slot with a CAS
  * on the head and publishes it by storing the slot's sequence number; the
@@ -36,6 +39,12 @@ static _Atomic unsigned ring_tail;  /* next slot to consume (the Lua side) */
 static _Atomic unsigned long delivered[NSIG], dropped[NSIG];
 static int wake_rd = -1, wake_wr = -1;  /* one descriptor with eventfd */
 static lua_State *volatile owner;       /* main thread of the owning state */
+/* The timeout of the ppoll that a thread is about to enter (wait.c): a
+ * delivery handled in that very thread zeroes it instead of writing the
+ * wake-up descriptor, which spares two system calls per signal. */
+static struct timespec *_Atomic wait_timeout;
+static pthread_t waiter;
+static volatile sig_atomic_t wake_always;  /* sigfd() was handed out */
 static lua_State *volatile running;     /* coroutine running, if tracked */
 
 /* ---- the wake-up descriptor ---- */
@@ -82,10 +91,31 @@ int uipc_sig_wakefd(void) {
   return wake_rd;
 }
 
+int uipc_sig_exportfd(void) {
+  wake_always = 1;
+  return wake_rd;
+}
+
+int uipc_sigq_needs_wakefd(void) {
+  return wake_always || !UIPC_SINGLE_THREADED();
+}
+
+void uipc_sigq_waiting(struct timespec *ts) {
+  if (ts != NULL)
+    waiter = pthread_self();
+  atomic_store(&wait_timeout, ts);
+}
+
 void uipc_sig_drainwake(void) {
+#ifdef UIPC_HAVE_EVENTFD
+  uint64_t count;  /* one read empties an eventfd */
+  ssize_t r = read(wake_rd, &count, sizeof count);
+  (void)r;
+#else
   char buf[64];
   while (read(wake_rd, buf, sizeof buf) > 0)
     ;
+#endif
 }
 
 /* ---- the C handler ---- */
@@ -101,6 +131,16 @@ void uipc_sigq_arm(lua_State *L) {
     lua_sethook(L, uipc_sig_hook, HOOK_MASK, 1);
 }
 
+void uipc_sigentry_set(uipc_sigentry *e, int signo, const siginfo_t *info) {
+  e->signo = signo;
+  e->code = info->si_code;
+  e->pid = info->si_pid;
+  e->uid = info->si_uid;
+  e->status = signo == SIGCHLD ? info->si_status : 0;
+  e->has_value = info->si_code == SI_QUEUE;
+  e->value = e->has_value ? (intptr_t)info->si_value.sival_ptr : 0;
+}
+
 static void enqueue(int signo, const siginfo_t *info) {
   unsigned h = atomic_load_explicit(&ring_head, memory_order_relaxed);
   for (;;) {
@@ -112,14 +152,7 @@ static void enqueue(int signo, const siginfo_t *info) {
             memory_order_acq_rel, memory_order_relaxed))
       break;
   }
-  uipc_sigentry *e = &ring[h & (UIPC_SIGQ_SIZE - 1)].e;
-  e->signo = signo;
-  e->code = info->si_code;
-  e->pid = info->si_pid;
-  e->uid = info->si_uid;
-  e->status = signo == SIGCHLD ? info->si_status : 0;
-  e->has_value = info->si_code == SI_QUEUE;
-  e->value = e->has_value ? (intptr_t)info->si_value.sival_ptr : 0;
+  uipc_sigentry_set(&ring[h & (UIPC_SIGQ_SIZE - 1)].e, signo, info);
   atomic_store_explicit(&ring[h & (UIPC_SIGQ_SIZE - 1)].seq, h + 1, memory_order_release);
 }
 
@@ -128,15 +161,25 @@ static void on_signal(int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   atomic_fetch_add_explicit(&delivered[signo], 1, memory_order_relaxed);
   enqueue(signo, info);
+  struct timespec *ts = atomic_load(&wait_timeout);
+  if (ts != NULL && !wake_always && pthread_equal(pthread_self(), waiter)) {
+    /* The Lua thread is in wait.c, which dispatches before it returns to
+     * Lua: before the ppoll, it returns at once; inside, EINTR anyway. */
+    ts->tv_sec = 0;
+    ts->tv_nsec = 0;
+  } else {
+    if (uipc_sigq_needs_wakefd()) {
 #ifdef UIPC_HAVE_EVENTFD
-  uint64_t one = 1;
+      uint64_t one = 1;
 #else
-  char one = 1;
+      char one = 1;
 #endif
-  ssize_t w = write(wake_wr, &one, sizeof one);
-  (void)w;  /* full or failed: the queue still holds the delivery */
-  lua_State *t = running;
-  uipc_sigq_arm(t != NULL ? t : owner);
+      ssize_t w = write(wake_wr, &one, sizeof one);
+      (void)w;  /* full or failed: the queue still holds the delivery */
+    }
+    lua_State *t = running;
+    uipc_sigq_arm(t != NULL ? t : owner);
+  }
   errno = saved_errno;
 }
 

@@ -19,12 +19,25 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lua.h"
 #include "lauxlib.h"
 
 #ifdef __linux__
 #define UIPC_HAVE_EVENTFD 1
+#endif
+
+/* Whether the process has only ever had one thread (glibc >= 2.32 keeps a
+ * flag); without it, assume threads. */
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define UIPC_SINGLE_THREADED() (__libc_single_threaded != 0)
+#endif
+#endif
+#ifndef UIPC_SINGLE_THREADED
+#define UIPC_SINGLE_THREADED() 0
 #endif
 
 /* Bytes of input a stdio stream holds in its buffer (select counts them as
@@ -73,6 +86,10 @@ UIPC_HIDDEN double uipc_deadline(double timeout);
 
 /* ---- wait.c: the one place where unixipc blocks ---- */
 
+/* Time left until a deadline, for a system call's timeout; no deadline (-1)
+ * gives a day, after which the caller waits again. */
+UIPC_HIDDEN void uipc_time_left(double deadline, struct timespec *ts);
+
 /*
  * Poll fds[0..n-1] together with the signal wake-up descriptor until one of
  * them is ready or the deadline (monotonic seconds, -1 = none) passes.
@@ -83,6 +100,12 @@ UIPC_HIDDEN double uipc_deadline(double timeout);
  */
 UIPC_HIDDEN int uipc_poll(lua_State *L, struct pollfd *fds, nfds_t n,
                           double deadline);
+/* One round of uipc_poll: runs queued handlers and returns 0 if any ran;
+ * else waits once, until a descriptor is ready, the deadline passes or a
+ * signal comes. Returns the ready entries of fds (0 if none), or -1 with
+ * errno set. */
+UIPC_HIDDEN int uipc_poll_once(lua_State *L, struct pollfd *fds, nfds_t n,
+                               double deadline);
 /* uipc_poll for one descriptor: revents (> 0), 0 on timeout, -1 on error. */
 UIPC_HIDDEN int uipc_wait_fd(lua_State *L, int fd, short events, double deadline);
 /* Sleep until the deadline, running handlers meanwhile. */
@@ -100,6 +123,8 @@ typedef struct {
 } uipc_sigentry;
 
 UIPC_HIDDEN int uipc_sigq_init(void);  /* once per process; -1 on failure */
+/* Fill an entry from a siginfo (async-signal-safe). */
+UIPC_HIDDEN void uipc_sigentry_set(uipc_sigentry *e, int signo, const siginfo_t *info);
 /* Install the queueing C handler (SA_SIGINFO, all signals masked inside). */
 UIPC_HIDDEN int uipc_sigq_install(int signo, int restart);
 UIPC_HIDDEN int uipc_sigq_install_plain(int signo, void (*disposition)(int));
@@ -128,6 +153,16 @@ UIPC_HIDDEN int uipc_checksignal(lua_State *L, int arg);
 UIPC_HIDDEN const char *uipc_signame(int signo);
 /* The descriptor that becomes readable when a delivery is queued. */
 UIPC_HIDDEN int uipc_sig_wakefd(void);
+/* The same for a program's own poll loop: from now on every delivery
+ * writes it. */
+UIPC_HIDDEN int uipc_sig_exportfd(void);
+/* Register the timeout of the ppoll this thread is about to enter (NULL
+ * when it returned); see sigqueue.c. */
+UIPC_HIDDEN void uipc_sigq_waiting(struct timespec *ts);
+/* Whether a wait must poll the wake-up descriptor: deliveries in another
+ * thread, or to a program's own loop, write it; in the one thread of a
+ * process they shorten the wait through its timeout instead. */
+UIPC_HIDDEN int uipc_sigq_needs_wakefd(void);
 /* Read the wake-up descriptor empty. */
 UIPC_HIDDEN void uipc_sig_drainwake(void);
 /* Run the queued Lua handlers now; returns how many ran. May raise. */

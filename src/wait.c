@@ -1,16 +1,17 @@
 /*
  * wait.c — the one place where unixipc blocks.
  *
- * Every wait goes through ppoll() together with the signal wake-up
- * descriptor, with deadlines on CLOCK_MONOTONIC. That is what makes every
- * blocking call interruptible whatever SA_RESTART says: a delivery wakes
- * the poll, the Lua handlers run here, and either one raises (the error
- * leaves the blocking call) or the wait goes on with what is left of its
- * timeout (PEP 475). EINTR never leaves this file.
+ * Every wait goes through ppoll(), with deadlines on CLOCK_MONOTONIC, and
+ * registers its timeout with sigqueue.c first: a delivery in this thread
+ * zeroes it (before the ppoll) or interrupts it (inside), and one in
+ * another thread writes the wake-up descriptor, which is then polled too.
+ * That is what makes every blocking call interruptible whatever SA_RESTART
+ * says: the Lua handlers run here, and either one raises (the error leaves
+ * the blocking call) or the wait goes on with what is left of its timeout
+ * (PEP 475). EINTR never leaves this file.
  */
 #include "unixipc.h"
 
-#include <math.h>
 #include <time.h>
 
 double uipc_monotime(void) {
@@ -23,43 +24,57 @@ double uipc_deadline(double timeout) {
   return timeout < 0 ? -1 : uipc_monotime() + timeout;
 }
 
-/* Time left until the deadline as a timespec; NULL for no deadline. */
-static struct timespec *time_left(double deadline, struct timespec *ts) {
-  if (deadline < 0)
-    return NULL;
-  double left = deadline - uipc_monotime();
+void uipc_time_left(double deadline, struct timespec *ts) {
+  double left = deadline < 0 ? 86400 : deadline - uipc_monotime();
   if (left < 0)
     left = 0;
-  if (left > 1e9)  /* a deadline centuries away is no deadline */
-    return NULL;
+  if (left > 86400)
+    left = 86400;
   ts->tv_sec = (time_t)left;
   ts->tv_nsec = (long)((left - (double)ts->tv_sec) * 1e9);
   if (ts->tv_nsec >= 1000000000L)
     ts->tv_nsec = 999999999L;
-  return ts;
+}
+
+int uipc_poll_once(lua_State *L, struct pollfd *fds, nfds_t n, double deadline) {
+  if (uipc_sig_dispatch(L) > 0)
+    return 0;  /* handlers ran: the caller looks again before any wait */
+  struct timespec ts;
+  uipc_time_left(deadline, &ts);
+  nfds_t total = n;
+  if (uipc_sigq_needs_wakefd()) {
+    fds[n].fd = uipc_sig_wakefd();
+    fds[n].events = POLLIN;
+    fds[n].revents = 0;
+    total = n + 1;
+  }
+  uipc_sigq_waiting(&ts);
+  if (uipc_sigq_pending()) {  /* came after the dispatch: go round again */
+    uipc_sigq_waiting(NULL);
+    return 0;
+  }
+  int r = ppoll(fds, total, &ts, NULL);
+  int err = errno;
+  uipc_sigq_waiting(NULL);
+  if (r < 0) {
+    errno = err;
+    return err == EINTR ? 0 : -1;
+  }
+  if (total > n && fds[n].revents) {
+    uipc_sig_drainwake();
+    r--;
+  }
+  if (r > 0 && uipc_sigq_pending())
+    uipc_sigq_arm(L);  /* came after the ppoll: run it at the next instruction */
+  return r;
 }
 
 int uipc_poll(lua_State *L, struct pollfd *fds, nfds_t n, double deadline) {
-  int wakefd = uipc_sig_wakefd();
   for (;;) {
-    uipc_sig_dispatch(L);  /* handlers queued before the wait run first */
-    struct timespec ts, *tsp = time_left(deadline, &ts);
-    fds[n].fd = wakefd;
-    fds[n].events = POLLIN;
-    fds[n].revents = 0;
-    int r = ppoll(fds, n + 1, tsp, NULL);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    if (fds[n].revents) {
-      uipc_sig_drainwake();
-      r--;
-    }
-    if (r > 0)
+    int r = uipc_poll_once(L, fds, n, deadline);
+    if (r != 0)
       return r;
-    if (tsp != NULL && uipc_monotime() >= deadline)
+    if (deadline >= 0 && uipc_monotime() >= deadline)
       return 0;
   }
 }
