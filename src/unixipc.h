@@ -81,8 +81,11 @@ UIPC_HIDDEN void uipc_errno_open(lua_State *L);
 
 /* CLOCK_MONOTONIC seconds. */
 UIPC_HIDDEN double uipc_monotime(void);
-/* Deadline for a timeout: -1 stays -1 (no deadline). */
-UIPC_HIDDEN double uipc_deadline(double timeout);
+/* Deadline for a timeout: -1 stays -1 (no deadline). Inline: every read
+ * of a line asks it. */
+static inline double uipc_deadline(double timeout) {
+  return timeout < 0 ? -1 : uipc_monotime() + timeout;
+}
 
 /* ---- wait.c: the one place where unixipc blocks ---- */
 

@@ -20,10 +20,6 @@ double uipc_monotime(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-double uipc_deadline(double timeout) {
-  return timeout < 0 ? -1 : uipc_monotime() + timeout;
-}
-
 void uipc_time_left(double deadline, struct timespec *ts) {
   double left = deadline < 0 ? 86400 : deadline - uipc_monotime();
   if (left < 0)
