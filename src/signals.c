@@ -139,7 +139,9 @@ int uipc_checksignal(lua_State *L, int arg) {
     luaL_argcheck(L, n > 0 && n < NSIG, arg, "invalid signal number");
     return (int)n;
   }
-  const char *s = luaL_checkstring(L, arg);
+  if (lua_type(L, arg) != LUA_TSTRING)
+    return luaL_typeerror(L, arg, "signal name or number");
+  const char *s = lua_tostring(L, arg);
   int signo = signum_at(L, arg);
   if (signo == 0)
     return luaL_argerror(L, arg, lua_pushfstring(L, "unknown signal '%s'", s));

@@ -34,9 +34,26 @@ end
 -- function, `"IGNORE"`, `"DEFAULT"` or nil sets it.
 -- @table SIG
 -- @usage ipc.SIG.INT = function(name) error("Somebody sent me a SIG" .. name) end
+-- A key of ipc.SIG, checked at the user's line.
+local function sigkey(sig)
+  if (type(sig) ~= "string" and type(sig) ~= "number") or not core.signum(sig) then
+    error(string.format("ipc.SIG: unknown signal '%s'", tostring(sig)), 3)
+  end
+  return sig
+end
+
+local settings = { IGNORE = true, DEFAULT = true }
+
 ipc.SIG = setmetatable({}, {
-  __index = function(_, sig) return core.getsignal(sig) end,
-  __newindex = function(_, sig, handler) core.signal(sig, handler) end,
+  __index = function(_, sig) return core.getsignal(sigkey(sig)) end,
+  __newindex = function(_, sig, handler)
+    sigkey(sig)
+    if handler ~= nil and type(handler) ~= "function" and not settings[handler] then
+      error(string.format('ipc.SIG.%s: function, "IGNORE", "DEFAULT" or nil expected, got %s',
+        tostring(sig), type(handler) == "string" and ("'" .. handler .. "'") or type(handler)), 2)
+    end
+    core.signal(sig, handler)
+  end,
   __pairs = function()
     local names, i = core.signals(), 0
     return function()
