@@ -61,7 +61,7 @@ build/obj/%.o: src/%.c src/unixipc.h
 
 $(CORE): $(MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $(MODULE_OBJ)
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $(MODULE_OBJ) -lutil
 
 # The host carries the C module and the Lua front inside, so it runs from
 # anywhere without LUA_PATH or LUA_CPATH.
@@ -78,7 +78,7 @@ build/obj/embedded.o: build/gen/embedded.c
 
 $(HOST): build/obj/host.o build/obj/embedded.o $(MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LUA_LIBS) $(EDIT_LIBS) -lm -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LUA_LIBS) $(EDIT_LIBS) -lutil -lm -ldl
 
 deps:
 	@sh tools/deps.sh

@@ -22,12 +22,18 @@ build = {
   modules = {
     ["unixipc.core"] = {
       sources = {
-        "src/core.c", "src/error.c", "src/handle.c", "src/process.c",
-        "src/select.c", "src/signals.c", "src/sigqueue.c", "src/wait.c",
+        "src/core.c", "src/error.c", "src/handle.c", "src/poller.c",
+        "src/process.c", "src/pty.c", "src/select.c", "src/signals.c",
+        "src/sigqueue.c", "src/socket.c", "src/spawn.c", "src/sysv.c",
+        "src/wait.c",
       },
       incdirs = { "src" },
       defines = { "_GNU_SOURCE" },
+      libraries = { "util" },  -- openpty
     },
     ["unixipc"] = "lua/unixipc/init.lua",
+    ["unixipc.process"] = "lua/unixipc/process.lua",
+    ["unixipc.socket"] = "lua/unixipc/socket.lua",
+    ["unixipc.sysv"] = "lua/unixipc/sysv.lua",
   },
 }

@@ -14,6 +14,11 @@ int luaopen_unixipc_core(lua_State *L) {
   uipc_handle_open(L);
   uipc_select_open(L);
   uipc_process_open(L);
+  uipc_spawn_open(L);
+  uipc_pty_open(L);
+  uipc_socket_open(L);
+  uipc_poller_open(L);
+  uipc_sysv_open(L);
   lua_pushliteral(L, UIPC_VERSION);
   lua_setfield(L, -2, "_VERSION");
   return 1;

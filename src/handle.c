@@ -210,6 +210,8 @@ static int fill(lua_State *L, uipc_handle *h, double deadline) {
     h->rlen += (size_t)r;
     return 1;
   }
+  if (r == -1 && errno == EIO && (h->flags & UIPC_H_EIO_EOF))
+    return 0;  /* the pty's slave side is gone */
   return (int)r;
 }
 

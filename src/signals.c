@@ -431,6 +431,9 @@ static int l_signal(lua_State *L) {
     restart = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
+  if (signo == uipc_sigq_call_signal())
+    return luaL_argerror(L, 1, lua_pushfstring(L,
+        "%s is reserved by unixipc for interrupting system calls", uipc_signame(signo)));
   if (t == LUA_TFUNCTION) {
     if (is_fault(signo))
       return luaL_argerror(L, 1, lua_pushfstring(L,

@@ -44,7 +44,17 @@ static lua_State *volatile owner;       /* main thread of the owning state */
  * wake-up descriptor, which spares two system calls per signal. */
 static struct timespec *_Atomic wait_timeout;
 static pthread_t waiter;
-static volatile sig_atomic_t wake_always;  /* sigfd() was handed out */
+/* Every delivery writes the wake-up descriptor, and every wait polls it:
+ * once sigfd() was handed out, and under valgrind (see unixipc.h). */
+static volatile sig_atomic_t wake_always;
+
+/* A system call that cannot be polled (msgrcv, flock...) runs with a POSIX
+ * timer of this thread armed for its deadline; a delivery that lands just
+ * before the call, when nothing would interrupt it, fires the timer soon. */
+static timer_t call_timer;
+static pthread_t call_thread;
+static int call_timer_made, call_signo;
+static volatile sig_atomic_t in_call, timer_armed;
 static lua_State *volatile running;     /* coroutine running, if tracked */
 
 /* ---- the wake-up descriptor ---- */
@@ -161,6 +171,11 @@ static void on_signal(int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   atomic_fetch_add_explicit(&delivered[signo], 1, memory_order_relaxed);
   enqueue(signo, info);
+  if (in_call && pthread_equal(pthread_self(), call_thread)) {
+    struct itimerspec soon = { { 0, 0 }, { 0, 1000000 } };  /* 1 ms */
+    timer_settime(call_timer, 0, &soon, NULL);  /* async-signal-safe */
+    timer_armed = 1;
+  }
   struct timespec *ts = atomic_load(&wait_timeout);
   if (ts != NULL && !wake_always && pthread_equal(pthread_self(), waiter)) {
     /* The Lua thread is in wait.c, which dispatches before it returns to
@@ -181,6 +196,81 @@ static void on_signal(int signo, siginfo_t *info, void *context) {
     uipc_sigq_arm(t != NULL ? t : owner);
   }
   errno = saved_errno;
+}
+
+/* ---- system calls that cannot be polled ---- */
+
+/* The timer's signal only interrupts the call (no SA_RESTART). */
+static void on_call_timer(int signo) {
+  (void)signo;
+}
+
+/* The highest real-time signal nobody uses carries the timer (chosen once
+ * per process: a forked child keeps it, and makes its own timer). */
+static int call_signal_take(void) {
+  for (int s = SIGRTMAX; s >= SIGRTMIN; s--) {
+    struct sigaction old;
+    if (sigaction(s, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+        old.sa_handler == SIG_DFL) {
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = on_call_timer;
+      sigemptyset(&sa.sa_mask);
+      if (sigaction(s, &sa, NULL) < 0)
+        return -1;
+      call_signo = s;
+      return 0;
+    }
+  }
+  errno = EAGAIN;
+  return -1;
+}
+
+static int call_timer_make(void) {
+  if (call_signo == 0 && call_signal_take() < 0)
+    return -1;
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = call_signo;
+  ev._sigev_un._tid = gettid();
+  if (timer_create(CLOCK_MONOTONIC, &ev, &call_timer) < 0)
+    return -1;
+  call_thread = pthread_self();
+  call_timer_made = 1;
+  return 0;
+}
+
+int uipc_sigq_call_begin(const struct timespec *left) {
+  if (call_timer_made && !pthread_equal(pthread_self(), call_thread)) {
+    timer_delete(call_timer);  /* the state moved to another thread */
+    call_timer_made = 0;
+  }
+  if (!call_timer_made && call_timer_make() < 0)
+    return -1;
+  if (left != NULL) {
+    struct itimerspec at = { { 0, 0 }, *left };
+    if (at.it_value.tv_sec == 0 && at.it_value.tv_nsec == 0)
+      at.it_value.tv_nsec = 1;  /* zero would disarm */
+    timer_settime(call_timer, 0, &at, NULL);
+    timer_armed = 1;
+  }
+  in_call = 1;
+  return 0;
+}
+
+void uipc_sigq_call_end(void) {
+  in_call = 0;
+  if (timer_armed) {
+    struct itimerspec off;
+    memset(&off, 0, sizeof off);
+    timer_settime(call_timer, 0, &off, NULL);
+    timer_armed = 0;
+  }
+}
+
+int uipc_sigq_call_signal(void) {
+  return call_signo;
 }
 
 /* ---- dispositions ---- */
@@ -264,6 +354,8 @@ static void child_after_fork(void) {
     atomic_store(&delivered[s], 0);
     atomic_store(&dropped[s], 0);
   }
+  call_timer_made = 0;  /* timers are not inherited */
+  in_call = timer_armed = 0;
   wake_recreate();
 }
 
@@ -272,6 +364,8 @@ int uipc_sigq_init(void) {
     return 0;  /* once per process */
   if (wake_create() < 0)
     return -1;
+  if (UIPC_UNDER_VALGRIND())
+    wake_always = 1;
   pthread_atfork(NULL, NULL, child_after_fork);
   return 0;
 }

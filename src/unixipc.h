@@ -40,6 +40,18 @@
 #define UIPC_SINGLE_THREADED() 0
 #endif
 
+/* Whether the process runs under valgrind, whose emulation restarts a
+ * ppoll that a signal interrupted (the kernel never does). */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UIPC_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef UIPC_UNDER_VALGRIND
+#define UIPC_UNDER_VALGRIND() 0
+#endif
+
 /* Bytes of input a stdio stream holds in its buffer (select counts them as
  * readable). glibc exposes its buffer pointers; elsewhere we cannot see it. */
 #if defined(__GLIBC__)
@@ -109,6 +121,25 @@ UIPC_HIDDEN int uipc_poll(lua_State *L, struct pollfd *fds, nfds_t n,
  * errno set. */
 UIPC_HIDDEN int uipc_poll_once(lua_State *L, struct pollfd *fds, nfds_t n,
                                double deadline);
+/*
+ * A blocking system call that cannot be polled (msgrcv, msgsnd, semop
+ * without a timeout, flock, the open of a FIFO) is made like this, so that
+ * signals and deadlines reach it:
+ *
+ *   for (;;) {
+ *     int go = uipc_call_begin(L, deadline);   runs handlers; 0 = timed out
+ *     if (go <= 0) ...timeout (0) or error (-1, errno)...
+ *     r = msgrcv(...); int err = errno;
+ *     uipc_call_end();
+ *     if (r >= 0 || err != EINTR) break;      EINTR: go round again
+ *   }
+ *
+ * The call must not be restarted by SA_RESTART (msgrcv, msgsnd, semop are
+ * never restarted; flock and open are interrupted by the call timer, whose
+ * signal has no SA_RESTART).
+ */
+UIPC_HIDDEN int uipc_call_begin(lua_State *L, double deadline);
+UIPC_HIDDEN void uipc_call_end(void);
 /* uipc_poll for one descriptor: revents (> 0), 0 on timeout, -1 on error. */
 UIPC_HIDDEN int uipc_wait_fd(lua_State *L, int fd, short events, double deadline);
 /* Sleep until the deadline, running handlers meanwhile. */
@@ -166,6 +197,14 @@ UIPC_HIDDEN void uipc_sigq_waiting(struct timespec *ts);
  * thread, or to a program's own loop, write it; in the one thread of a
  * process they shorten the wait through its timeout instead. */
 UIPC_HIDDEN int uipc_sigq_needs_wakefd(void);
+/* Around a system call that cannot be polled: arm this thread's call
+ * timer for `left` (NULL: no deadline) and let deliveries poke it; -1 with
+ * errno if no timer can be had. uipc_call_begin (wait.c) is the way in. */
+UIPC_HIDDEN int uipc_sigq_call_begin(const struct timespec *left);
+UIPC_HIDDEN void uipc_sigq_call_end(void);
+/* The real-time signal the call timer took (reserved: no Lua handler can be
+ * set on it), or 0 before the first such call. */
+UIPC_HIDDEN int uipc_sigq_call_signal(void);
 /* Read the wake-up descriptor empty. */
 UIPC_HIDDEN void uipc_sig_drainwake(void);
 /* Run the queued Lua handlers now; returns how many ran. May raise. */
@@ -198,10 +237,15 @@ struct uipc_handle {
   char *wbuf;             /* pending output: wbuf[0..wlen) */
   size_t wlen, wcap;
   uipc_handle *next_pending, *prev_pending; /* list of handles with output */
+  int family, socktype;   /* sockets: AF_*, SOCK_*; 0 for other descriptors */
 };
 
 enum { UIPC_KIND_PLAIN, UIPC_KIND_NOWAIT, UIPC_KIND_SOCKET };
-enum { UIPC_H_NONBLOCK = 1, UIPC_H_PENDING = 2 };
+enum {
+  UIPC_H_NONBLOCK = 1,  /* O_NONBLOCK: an operation that would wait fails */
+  UIPC_H_PENDING = 2,   /* on the list of handles with pending output */
+  UIPC_H_EIO_EOF = 4    /* EIO on read is end of input (a pty master) */
+};
 
 /* Push a new, closed handle (closed first: the descriptor is attached after). */
 UIPC_HIDDEN uipc_handle *uipc_handle_new(lua_State *L);
@@ -230,6 +274,17 @@ UIPC_HIDDEN int uipc_push_status(lua_State *L, int status, int triple);
 /* ---- the other areas ---- */
 UIPC_HIDDEN int uipc_select_open(lua_State *L);
 UIPC_HIDDEN int uipc_process_open(lua_State *L);
+
+/* ---- spawn.c, pty.c: spawn, exec, process objects, pseudo-terminals ---- */
+UIPC_HIDDEN int uipc_spawn_open(lua_State *L);
+UIPC_HIDDEN int uipc_pty_open(lua_State *L);
+
+/* ---- socket.c, poller.c: sockets and the epoll/poll poller ---- */
+UIPC_HIDDEN int uipc_socket_open(lua_State *L);
+UIPC_HIDDEN int uipc_poller_open(lua_State *L);
+
+/* ---- sysv.c: SysV shared memory, semaphores, message queues ---- */
+UIPC_HIDDEN int uipc_sysv_open(lua_State *L);
 
 /* Register funcs into the table on top (luaL_setfuncs without upvalues). */
 #define uipc_register(L, funcs) luaL_setfuncs((L), (funcs), 0)

@@ -75,6 +75,25 @@ int uipc_poll(lua_State *L, struct pollfd *fds, nfds_t n, double deadline) {
   }
 }
 
+int uipc_call_begin(lua_State *L, double deadline) {
+  for (;;) {
+    uipc_sig_dispatch(L);
+    struct timespec left;
+    uipc_time_left(deadline, &left);
+    if (deadline >= 0 && left.tv_sec == 0 && left.tv_nsec == 0)
+      return 0;
+    if (uipc_sigq_call_begin(deadline >= 0 ? &left : NULL) < 0)
+      return -1;
+    if (!uipc_sigq_pending())
+      return 1;
+    uipc_sigq_call_end();  /* came meanwhile: run it first */
+  }
+}
+
+void uipc_call_end(void) {
+  uipc_sigq_call_end();
+}
+
 int uipc_wait_fd(lua_State *L, int fd, short events, double deadline) {
   struct pollfd fds[2];
   fds[0].fd = fd;

@@ -169,4 +169,9 @@ function ipc.timeout(seconds, fn, ...)
   return true, finish(res)
 end
 
+-- The areas that compose primitives in Lua add their functions here.
+for _, area in ipairs { "process", "socket", "sysv" } do
+  require("unixipc." .. area)(ipc, core)
+end
+
 return ipc

@@ -1,0 +1,4 @@
+-- unixipc.socket: (being written). Adds its functions to the ipc table.
+return function(ipc, core)
+  local _ = ipc, core
+end
