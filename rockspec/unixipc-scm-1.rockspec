@@ -22,7 +22,7 @@ build = {
   modules = {
     ["unixipc.core"] = {
       sources = {
-        "src/core.c", "src/error.c", "src/handle.c", "src/poller.c",
+        "src/core.c", "src/daemon.c", "src/error.c", "src/file.c", "src/handle.c", "src/poller.c",
         "src/process.c", "src/pty.c", "src/select.c", "src/signals.c",
         "src/sigqueue.c", "src/socket.c", "src/spawn.c", "src/sysv.c",
         "src/wait.c",

@@ -16,6 +16,8 @@ int luaopen_unixipc_core(lua_State *L) {
   uipc_process_open(L);
   uipc_spawn_open(L);
   uipc_pty_open(L);
+  uipc_file_open(L);
+  uipc_daemon_open(L);
   uipc_socket_open(L);
   uipc_poller_open(L);
   uipc_sysv_open(L);

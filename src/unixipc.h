@@ -279,6 +279,12 @@ UIPC_HIDDEN int uipc_process_open(lua_State *L);
 UIPC_HIDDEN int uipc_spawn_open(lua_State *L);
 UIPC_HIDDEN int uipc_pty_open(lua_State *L);
 
+/* ---- file.c: mkfifo, filetype, flock ---- */
+UIPC_HIDDEN int uipc_file_open(lua_State *L);
+
+/* ---- daemon.c: daemonize ---- */
+UIPC_HIDDEN int uipc_daemon_open(lua_State *L);
+
 /* ---- socket.c, poller.c: sockets and the epoll/poll poller ---- */
 UIPC_HIDDEN int uipc_socket_open(lua_State *L);
 UIPC_HIDDEN int uipc_poller_open(lua_State *L);
