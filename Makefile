@@ -51,11 +51,19 @@ LUA_SRC     := $(wildcard lua/unixipc/*.lua)
 CORE        := build/lib/unixipc/core.so
 HOST        := build/bin/unixipc
 
-.PHONY: all deps test demo install uninstall doc check-memory bench clean
+.PHONY: all deps test demo install uninstall doc check-memory bench clean FORCE
 
 all: $(CORE) $(HOST)
 
-build/obj/%.o: src/%.c src/unixipc.h
+# What the platform probes found (headers that change the build: valgrind's,
+# the line editor's); objects are rebuilt when it changes, e.g. after
+# `make deps` installed valgrind.
+FEATURES := cc=$(CC) edit=$(EDIT_CFLAGS) valgrind=$(shell printf '\#include <valgrind/valgrind.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo yes)
+build/features: FORCE
+	@mkdir -p build
+	@echo '$(FEATURES)' | cmp -s - $@ || echo '$(FEATURES)' > $@
+
+build/obj/%.o: src/%.c src/unixipc.h build/features
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
@@ -69,7 +77,7 @@ build/gen/embedded.c: src/embed.lua $(LUA_SRC)
 	@mkdir -p $(dir $@)
 	$(LUA) src/embed.lua lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
 
-build/obj/host.o: src/host.c src/unixipc.h
+build/obj/host.o: src/host.c src/unixipc.h build/features
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(EDIT_CFLAGS) -fPIC -c $< -o $@
 
