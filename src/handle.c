@@ -90,7 +90,7 @@ static void pending_update(uipc_handle *h) {
 
 /* Bytes moved, or -1 with errno (EAGAIN: it would block). `ready` says that
  * poll has just reported the descriptor ready. */
-static ssize_t attempt(uipc_handle *h, int writing, void *buf, size_t n, int ready) {
+static ssize_t drive(uipc_handle *h, int writing, void *buf, size_t n, int ready) {
   struct iovec iov = { buf, n };
   ssize_t r;
   switch (h->kind) {
@@ -115,42 +115,32 @@ static ssize_t attempt(uipc_handle *h, int writing, void *buf, size_t n, int rea
   }
 }
 
-/* Wait until the handle can go on. 1 ready, 0 timeout, -1 error. */
-static int io_wait(lua_State *L, uipc_handle *h, int writing, double deadline) {
-  if (h->flags & UIPC_H_NONBLOCK) {
-    errno = EAGAIN;
-    return -1;
-  }
-  int ev = uipc_wait_fd(L, h->fd, writing ? POLLOUT : POLLIN, deadline);
-  if (h->fd < 0)
-    luaL_error(L, "handle closed by a signal handler during a %s",
-               writing ? "write" : "read");
-  return ev < 0 ? -1 : ev > 0;
-}
-
-/* One driver operation carried to completion or failure:
- * bytes (> 0, or 0 at end of input), -1 error (errno), -2 timeout.
- * `buf` is taken afresh from `getbuf` after every wait. */
-typedef char *(*bufget)(uipc_handle *h, void *ctx, size_t *n);
-
-static ssize_t io_op(lua_State *L, uipc_handle *h, int writing, bufget getbuf,
-                     void *ctx, double deadline) {
-  int ready = 0;
+ssize_t uipc_handle_io(lua_State *L, uipc_handle *h, short events,
+                       uipc_attempt attempt, void *ctx, double deadline, int adaptive) {
+  int waited = adaptive && (h->flags & (UIPC_H_WAITFIRST | UIPC_H_NONBLOCK)) ==
+                               UIPC_H_WAITFIRST;
   for (;;) {
-    size_t n;
-    char *buf = getbuf(h, ctx, &n);
-    ssize_t r = attempt(h, writing, buf, n, ready);
+    if (waited) {
+      int w = uipc_wait_fd(L, h->fd, events, deadline);
+      if (h->fd < 0)
+        luaL_error(L, "handle closed by a signal handler during a wait");
+      if (w <= 0)
+        return w == 0 ? -2 : -1;
+    }
+    ssize_t r = attempt(h, ctx, waited);
     if (r >= 0)
       return r;
-    ready = 0;
-    if (errno == EINTR)
+    if (errno == EINTR) {
+      waited = 0;
       continue;
+    }
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return -1;
-    int w = io_wait(L, h, writing, deadline);
-    if (w <= 0)
-      return w == 0 ? -2 : -1;
-    ready = 1;
+    if (adaptive)
+      h->flags |= UIPC_H_WAITFIRST;
+    if (h->flags & UIPC_H_NONBLOCK)
+      return -1;
+    waited = 1;
   }
 }
 
@@ -195,18 +185,25 @@ static void rbuf_shrink(lua_State *L, uipc_handle *h) {
   }
 }
 
-static char *rbuf_space(uipc_handle *h, void *ctx, size_t *n) {
+/* Read into the free end of the input buffer (taken afresh after a wait:
+ * a handler may have read meanwhile). */
+static ssize_t attempt_fill(uipc_handle *h, void *ctx, int ready) {
   (void)ctx;
-  *n = h->rcap - h->rlen;
-  return h->rbuf + h->rlen;
+  return drive(h, 0, h->rbuf + h->rlen, h->rcap - h->rlen, ready);
 }
 
-/* Read more input: 1 got some, 0 end of input, -1 error, -2 timeout. */
+/* Read more input: 1 got some, 0 end of input, -1 error, -2 timeout.
+ * Reads are adaptive: after one that found nothing, the next waits first
+ * (in a conversation the peer has not answered yet); one that filled the
+ * buffer says more may be there. */
 static int fill(lua_State *L, uipc_handle *h, double deadline) {
   if (h->rcap - h->rlen < READ_CHUNK / 4)
     rbuf_reserve(L, h, h->rcap ? h->rcap / 2 : READ_CHUNK);
-  ssize_t r = io_op(L, h, 0, rbuf_space, NULL, deadline);
+  size_t space = h->rcap - h->rlen;
+  ssize_t r = uipc_handle_io(L, h, POLLIN, attempt_fill, NULL, deadline, 1);
   if (r > 0) {
+    if ((size_t)r == space)
+      h->flags &= ~UIPC_H_WAITFIRST;
     h->rlen += (size_t)r;
     return 1;
   }
@@ -252,28 +249,33 @@ static int close_fd(lua_State *L, uipc_handle *h, int fd) {
   return 1;
 }
 
-void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef) {
-  struct stat st;
+void uipc_handle_attach_kind(uipc_handle *h, int fd, uipc_closef closef, int kind,
+                             int nonblock) {
   h->fd = fd;
   h->closef = closef ? closef : close_fd;
-  h->kind = UIPC_KIND_PLAIN;
+  h->kind = kind;
+  if (nonblock)
+    h->flags |= UIPC_H_NONBLOCK;
+}
+
+void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef) {
+  struct stat st;
+  int kind = UIPC_KIND_PLAIN;
   if (fstat(fd, &st) == 0) {
     if (S_ISSOCK(st.st_mode))
-      h->kind = UIPC_KIND_SOCKET;
+      kind = UIPC_KIND_SOCKET;
     else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
-      h->kind = UIPC_KIND_NOWAIT;
+      kind = UIPC_KIND_NOWAIT;
   }
   int fl = fcntl(fd, F_GETFL);
-  if (fl >= 0 && (fl & O_NONBLOCK))
-    h->flags |= UIPC_H_NONBLOCK;
+  uipc_handle_attach_kind(h, fd, closef, kind, fl >= 0 && (fl & O_NONBLOCK));
 }
 
 /* ---- output ---- */
 
-static char *wbuf_data(uipc_handle *h, void *ctx, size_t *n) {
+static ssize_t attempt_flush(uipc_handle *h, void *ctx, int ready) {
   (void)ctx;
-  *n = h->wlen;
-  return h->wbuf;
+  return drive(h, 1, h->wbuf, h->wlen, ready);
 }
 
 /* Write out the output buffer: 0 done, -1 error, -2 timeout. With
@@ -283,9 +285,9 @@ static int flush_buffer(lua_State *L, uipc_handle *h, double deadline, int may_w
   while (h->wlen > 0 && h->fd >= 0) {
     ssize_t r;
     if (may_wait) {
-      r = io_op(L, h, 1, wbuf_data, NULL, deadline);
+      r = uipc_handle_io(L, h, POLLOUT, attempt_flush, NULL, deadline, 0);
     } else {
-      r = attempt(h, 1, h->wbuf, h->wlen, 1);
+      r = drive(h, 1, h->wbuf, h->wlen, 1);
       if (r < 0 && errno == EINTR)
         continue;
     }
@@ -306,17 +308,16 @@ typedef struct {
   size_t len;
 } span;
 
-static char *span_get(uipc_handle *h, void *ctx, size_t *n) {
-  (void)h;
-  *n = ((span *)ctx)->len;
-  return (char *)((span *)ctx)->s;
+static ssize_t attempt_span(uipc_handle *h, void *ctx, int ready) {
+  span *sp = (span *)ctx;
+  return drive(h, 1, (void *)sp->s, sp->len, ready);
 }
 
 static int write_direct(lua_State *L, uipc_handle *h, const char *s, size_t len,
                         double deadline) {
   while (len > 0) {
     span sp = { s, len };
-    ssize_t r = io_op(L, h, 1, span_get, &sp, deadline);
+    ssize_t r = uipc_handle_io(L, h, POLLOUT, attempt_span, &sp, deadline, 0);
     if (r < 0)
       return (int)r;
     s += r;
@@ -817,7 +818,7 @@ static int h_syswrite(lua_State *L) {
   ssize_t r = 0;
   if (len > 0) {
     span sp = { s, len };
-    r = io_op(L, h, 1, span_get, &sp, deadline);
+    r = uipc_handle_io(L, h, POLLOUT, attempt_span, &sp, deadline, 0);
     if (r < 0)
       return io_fail(L, (int)r, "write");
   }

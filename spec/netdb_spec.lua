@@ -1,0 +1,118 @@
+-- Name services and the address converter (src/netdb.c): getaddrinfo,
+-- getnameinfo, gethostbyname/addr, getservbyname, getprotobyname,
+-- inet_aton/ntoa, for IPv4 and IPv6, with the resolver's failures. Only
+-- loopback names and numeric addresses, so no network is needed.
+local ipc = require("unixipc")
+local support = require("support")
+
+describe("getaddrinfo", function()
+  it("gives address tables with socktype and protocol", function()
+    local res = assert(ipc.getaddrinfo("127.0.0.1", 80, { socktype = "stream" }))
+    assert.equal(1, #res)
+    assert.same({ family = "inet", host = "127.0.0.1", port = 80, socktype = "stream",
+      protocol = 6 }, res[1])
+    res = assert(ipc.getaddrinfo("127.0.0.1", "53", { socktype = "dgram" }))
+    assert.same({ "dgram", 17, 53 }, { res[1].socktype, res[1].protocol, res[1].port })
+  end)
+
+  it("resolves IPv6 addresses", function()
+    local res = assert(ipc.getaddrinfo("::1", 7, { socktype = "stream" }))
+    assert.same({ family = "inet6", host = "::1", port = 7, socktype = "stream", protocol = 6 },
+      res[1])
+  end)
+
+  it("resolves names and services, and Perl's 'name(number)'", function()
+    local res = assert(ipc.getaddrinfo("localhost", "http", { family = "inet", socktype = "stream" }))
+    assert.same({ "inet", "127.0.0.1", 80 }, { res[1].family, res[1].host, res[1].port })
+    res = assert(ipc.getaddrinfo("localhost", "daytime(13)", { family = "inet" }))
+    assert.equal(13, res[1].port)
+    res = assert(ipc.getaddrinfo("localhost", "nosuchname(4242)", { family = "inet" }))
+    assert.equal(4242, res[1].port)
+  end)
+
+  it("passive without a host gives the wildcard address", function()
+    local res = assert(ipc.getaddrinfo(nil, 0, { family = "inet", passive = true }))
+    assert.equal("0.0.0.0", res[1].host)
+    res = assert(ipc.getaddrinfo(nil, 5, { family = "inet" }))
+    assert.equal("127.0.0.1", res[1].host)
+  end)
+
+  it("returns nil, the resolver's message and its code by name", function()
+    local res, msg, code = ipc.getaddrinfo("nosuch.invalid", 80)
+    assert.is_nil(res)
+    assert.matches("^getaddrinfo nosuch%.invalid:80: %a", msg)
+    assert.matches("^EAI_", code)
+    res, msg, code = ipc.getaddrinfo("127.0.0.1", "nosuchservice", { socktype = "stream" })
+    assert.is_nil(res)
+    assert.equal("getaddrinfo 127.0.0.1:nosuchservice: Servname not supported for ai_socktype", msg)
+    assert.equal("EAI_SERVICE", code)
+  end)
+
+  it("raises on wrong arguments", function()
+    assert.matches("host or service expected", support.error_of(ipc.getaddrinfo))
+    assert.matches("port 70000 out of range", support.error_of(ipc.getaddrinfo, "localhost", 70000))
+    assert.matches("invalid option 'ipx'",
+      support.error_of(ipc.getaddrinfo, "localhost", 1, { family = "ipx" }))
+    assert.matches("unknown protocol 'nosuch'",
+      support.error_of(ipc.getaddrinfo, "localhost", 1, { protocol = "nosuch" }))
+    assert.matches("table expected", support.error_of(ipc.getaddrinfo, "localhost", 1, "inet"))
+  end)
+end)
+
+describe("getnameinfo", function()
+  it("names an address and its service", function()
+    assert.same({ "localhost", "ssh" },
+      { ipc.getnameinfo { family = "inet", host = "127.0.0.1", port = 22 } })
+    local host, serv = ipc.getnameinfo("127.0.0.1", 4242)
+    assert.same({ "localhost", "4242" }, { host, serv })
+    host = ipc.getnameinfo { family = "inet6", host = "::1", port = 0 }
+    assert.is_string(host)
+  end)
+
+  it("raises on a wrong address", function()
+    assert.matches("unknown address family", support.error_of(ipc.getnameinfo, { family = "x" }))
+  end)
+end)
+
+describe("the classic calls", function()
+  it("gethostbyname gives a dotted IPv4 string", function()
+    assert.equal("127.0.0.1", ipc.gethostbyname("localhost"))
+    assert.equal("10.1.2.3", ipc.gethostbyname("10.1.2.3"))
+    local ok, msg = ipc.gethostbyname("nosuch.invalid")
+    assert.is_nil(ok)
+    assert.matches("^gethostbyname nosuch%.invalid: ", msg)
+  end)
+
+  it("gethostbyaddr gives the name, or nil and a message", function()
+    assert.equal("localhost", ipc.gethostbyaddr("127.0.0.1"))
+    local ok, msg, code = ipc.gethostbyaddr("192.0.2.1")
+    assert.is_nil(ok)
+    assert.matches("^gethostbyaddr 192%.0%.2%.1: ", msg)
+    assert.is_not_nil(code)
+  end)
+
+  it("getservbyname and getprotobyname give numbers", function()
+    assert.equal(13, ipc.getservbyname("daytime", "tcp"))
+    assert.equal(53, ipc.getservbyname("domain", "udp"))
+    assert.equal(80, ipc.getservbyname("http"))
+    assert.same({ nil, "getservbyname nosuch/tcp: unknown service" },
+      { ipc.getservbyname("nosuch", "tcp") })
+    assert.equal(6, ipc.getprotobyname("tcp"))
+    assert.equal(17, ipc.getprotobyname("udp"))
+    assert.same({ nil, "getprotobyname nosuch: unknown protocol" },
+      { ipc.getprotobyname("nosuch") })
+  end)
+
+  it("inet_aton and inet_ntoa convert 4-byte addresses", function()
+    assert.equal("\127\0\0\1", ipc.inet_aton("127.0.0.1"))
+    assert.equal("\127\0\0\1", ipc.inet_aton("localhost"))
+    assert.equal("10.20.30.40", ipc.inet_ntoa(ipc.inet_aton("10.20.30.40")))
+    assert.equal("255.0.1.2", ipc.inet_ntoa("\255\0\1\2"))
+    assert.is_nil((ipc.inet_aton("nosuch.invalid")))
+    assert.matches("4%-byte packed address expected", support.error_of(ipc.inet_ntoa, "abc"))
+  end)
+
+  it("the host's name is there", function()
+    assert.is_string(ipc.hostname())
+  end)
+end)
