@@ -64,6 +64,9 @@ static int l_fork(lua_State *L) {
   pid_t pid = uipc_fork(L);
   if (pid < 0)
     return uipc_fail(L, "fork", NULL);
+  /* not in the status cache: a bare child has no object to ask for its
+   * status later, and a forking server reaping with waitpid(-1) would
+   * grow the cache by one entry per child */
   lua_pushinteger(L, pid);
   return 1;
 }
@@ -154,10 +157,14 @@ static pid_t wait_child(lua_State *L, pid_t pid, int *status, int opts, double d
     return r;
   int *box = lua_newuserdatauv(L, sizeof(int), 0);
   *box = -1;
-  lua_newtable(L);
-  lua_pushcfunction(L, closefd_gc);
-  lua_setfield(L, -2, "__gc");
+  if (luaL_newmetatable(L, "unixipc.fdbox")) {
+    lua_pushcfunction(L, closefd_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, closefd_gc);
+    lua_setfield(L, -2, "__close");
+  }
   lua_setmetatable(L, -2);
+  lua_toclose(L, -1);  /* an error raised by a handler closes it at once */
   if (pid > 0 && !(opts & (WUNTRACED | WCONTINUED)))
     *box = pidfd_of(pid);
   double step = 0.001;
@@ -186,8 +193,107 @@ static pid_t wait_child(lua_State *L, pid_t pid, int *status, int opts, double d
   return r;
 }
 
+/* ---- the status cache ---- */
+
+/* Registry table: pid -> true (started, owner waiting), false (started,
+ * owner gone) or the status reaped for it by someone else. Field 0 holds
+ * the pid of the process it belongs to: a forked child starts afresh. */
+static int started_key;
+
+static int started_table(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &started_key) == LUA_TTABLE) {
+    lua_rawgeti(L, -1, 0);
+    int mine = lua_tointeger(L, -1) == getpid();
+    lua_pop(L, 1);
+    if (mine)
+      return lua_gettop(L);
+  }
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_pushinteger(L, getpid());
+  lua_rawseti(L, -2, 0);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &started_key);
+  return lua_gettop(L);
+}
+
+void uipc_child_started(lua_State *L, pid_t pid) {
+  int t = started_table(L);
+  lua_pushboolean(L, 1);
+  lua_rawseti(L, t, pid);
+  lua_pop(L, 1);
+}
+
+void uipc_child_orphaned(lua_State *L, pid_t pid) {
+  int t = started_table(L);
+  int type = lua_rawgeti(L, t, pid);
+  lua_pop(L, 1);
+  if (type == LUA_TBOOLEAN)
+    lua_pushboolean(L, 0);
+  else
+    lua_pushnil(L);  /* a kept status nobody will ask for */
+  lua_rawseti(L, t, pid);
+  lua_pop(L, 1);
+}
+
+/* Someone reaped `pid` with `status`: keep it if unixipc started it and
+ * its owner may still ask. */
+static void status_reaped(lua_State *L, pid_t pid, int status) {
+  int t = started_table(L);
+  int type = lua_rawgeti(L, t, pid);
+  int owned = type == LUA_TBOOLEAN && lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (type != LUA_TNIL) {
+    if (owned)
+      lua_pushinteger(L, status);
+    else
+      lua_pushnil(L);
+    lua_rawseti(L, t, pid);
+  }
+  lua_pop(L, 1);
+}
+
+/* A status kept for `pid`, taken out of the cache: 1 if there was one. */
+static int status_take(lua_State *L, pid_t pid, int *status) {
+  int t = started_table(L);
+  int found = lua_rawgeti(L, t, pid) == LUA_TNUMBER;
+  if (found) {
+    *status = (int)lua_tointeger(L, -1);
+    lua_pushnil(L);
+    lua_rawseti(L, t, pid);
+  }
+  lua_pop(L, 2);
+  return found;
+}
+
+static void status_forget(lua_State *L, pid_t pid) {
+  int t = started_table(L);
+  lua_pushnil(L);
+  lua_rawseti(L, t, pid);
+  lua_pop(L, 1);
+}
+
+int uipc_child_wait(lua_State *L, pid_t pid, int *status, int nohang, double deadline) {
+  if (status_take(L, pid, status))
+    return 1;
+  pid_t r = wait_child(L, pid, status, nohang ? WNOHANG : 0, deadline);
+  if (r > 0) {
+    status_forget(L, pid);
+    return 1;
+  }
+  if (r == 0)
+    return 0;
+  int err = errno;  /* ECHILD: a handler may have reaped it while we waited */
+  if (err == ECHILD && status_take(L, pid, status))
+    return 1;
+  errno = err;
+  return -1;
+}
+
 /***
-Wait for a child; interruptible by signals like every blocking call.
+Wait for a child; interruptible by signals like every blocking call. A
+child of unixipc's that someone else reaped (say a CHLD handler calling
+`waitpid(-1)`) still reports its status here.
 @function waitpid
 @int pid a child, -1 for any, 0 or -pgid for a group
 @param[opt] opts "nohang", "untraced", "continued", or an array of them
@@ -197,13 +303,24 @@ Wait for a child; interruptible by signals like every blocking call.
 @return[2] nil
 @treturn[2] string message
 @treturn[2] int errno
+@usage ipc.SIG.CHLD = function()
+  while (ipc.waitpid(-1, "nohang") or 0) > 0 do end
+end
 */
 static int l_waitpid(lua_State *L) {
   lua_Integer pid = luaL_checkinteger(L, 1);
   int opts = wait_options(L, 2);
   int status = 0;
+  pid_t r;
   lua_settop(L, 2);
-  pid_t r = wait_child(L, (pid_t)pid, &status, opts, -1);
+  if (pid > 0 && !(opts & (WUNTRACED | WCONTINUED))) {
+    int got = uipc_child_wait(L, (pid_t)pid, &status, opts & WNOHANG, -1);
+    r = got > 0 ? (pid_t)pid : got;
+  } else {
+    r = wait_child(L, (pid_t)pid, &status, opts, -1);
+    if (r > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
+      status_reaped(L, r, status);
+  }
   if (r < 0)
     return uipc_fail(L, "waitpid", lua_tostring(L, 1));
   lua_pushinteger(L, r);
@@ -215,11 +332,183 @@ static int l_waitpid(lua_State *L) {
 /***
 Wait for any child: `waitpid(-1)`.
 @function wait
+@treturn[1] int pid
+@treturn[1] string "exit" or "signal"
+@treturn[1] int exit code or signal number
+@return[2] nil
+@treturn[2] string message (ECHILD when there is no child)
+@treturn[2] int errno
 */
 static int l_wait(lua_State *L) {
   lua_settop(L, 0);
   lua_pushinteger(L, -1);
   return l_waitpid(L);
+}
+
+/* ---- exec ---- */
+
+static void *array_box(lua_State *L, size_t n) {
+  char **a = (char **)lua_newuserdatauv(L, (n + 1) * sizeof(char *), 1);
+  a[n] = NULL;
+  return a;
+}
+
+/* envp from the table at idx: "K=V" for string keys, the strings of the
+ * array part as they are. Pushes the array box, whose user value keeps
+ * the strings. */
+static char **check_env(lua_State *L, int idx, int arg) {
+  size_t n = 0;
+  lua_newtable(L);  /* the "K=V" strings */
+  int strings = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_argerror(L, arg, lua_pushfstring(L, "env values must be strings, got %s",
+                                            luaL_typename(L, -1)));
+    if (lua_type(L, -2) == LUA_TSTRING)
+      lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
+    else if (lua_isinteger(L, -2))
+      lua_pushvalue(L, -1);
+    else
+      luaL_argerror(L, arg, "env keys must be names or array indices");
+    lua_rawseti(L, strings, (lua_Integer)++n);
+    lua_pop(L, 1);
+  }
+  char **envp = array_box(L, n);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, strings, (lua_Integer)i + 1);
+    envp[i] = (char *)lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_rotate(L, strings, 1);  /* box below... */
+  lua_setiuservalue(L, -2, 1);  /* ...keeps the strings */
+  return envp;
+}
+
+/* Perl's rule for a command given as one string: a shell when it holds
+ * shell metacharacters or starts with a variable assignment, else its
+ * words. */
+static int has_shell_meta(const char *s) {
+  s += strspn(s, " \t");
+  size_t first = strcspn(s, " \t\n");
+  if ((first == 1 && s[0] == '.') || (first == 4 && strncmp(s, "exec", 4) == 0))
+    return 1;  /* shell builtins Perl sends to the shell too */
+  return strpbrk(s, "$&*(){}[]'\";\\|?<>~`\n") != NULL || memchr(s, '=', first) != NULL;
+}
+
+/* The words of a one-string command, as argv; the strings stay in the
+ * box's user value. */
+static char **one_string_argv(lua_State *L, int arg, const char *cmd) {
+  static const char *const space = " \t\n\r\f\v";
+  lua_newtable(L);
+  int words = lua_gettop(L), n = 0;
+  if (has_shell_meta(cmd)) {
+    lua_pushliteral(L, "/bin/sh");
+    lua_rawseti(L, words, ++n);
+    lua_pushliteral(L, "-c");
+    lua_rawseti(L, words, ++n);
+    lua_pushstring(L, cmd);
+    lua_rawseti(L, words, ++n);
+  } else {
+    for (const char *p = cmd + strspn(cmd, space); *p; p += strspn(p, space)) {
+      size_t len = strcspn(p, space);
+      lua_pushlstring(L, p, len);
+      lua_rawseti(L, words, ++n);
+      p += len;
+    }
+  }
+  luaL_argcheck(L, n > 0, arg, "empty command");
+  char **argv = array_box(L, (size_t)n);
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, words, i + 1);
+    argv[i] = (char *)lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_rotate(L, words, 1);
+  lua_setiuservalue(L, -2, 1);
+  return argv;
+}
+
+char **uipc_check_argv(lua_State *L, int idx, int arg, char ***envp) {
+  idx = lua_absindex(L, idx);
+  lua_Integer n = luaL_len(L, idx);
+  luaL_argcheck(L, n >= 1, arg, "empty command");
+  luaL_argcheck(L, n < 0x100000, arg, "too many arguments");
+  char **argv;
+  if (n == 1 && lua_geti(L, idx, 1) == LUA_TSTRING) {
+    const char *cmd = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    argv = one_string_argv(L, arg, cmd);
+  } else {
+    if (n == 1)
+      lua_pop(L, 1);
+    argv = array_box(L, (size_t)n);
+    for (lua_Integer i = 1; i <= n; i++) {
+      if (lua_geti(L, idx, i) != LUA_TSTRING)
+        luaL_argerror(L, arg, lua_pushfstring(L, "command word %d: string expected, got %s",
+                                              (int)i, luaL_typename(L, -1)));
+      argv[i - 1] = (char *)lua_tostring(L, -1);  /* kept alive by the table */
+      lua_pop(L, 1);
+    }
+    luaL_argcheck(L, argv[0][0] != '\0', arg, "empty command");
+  }
+  *envp = NULL;
+  if (lua_getfield(L, idx, "env") == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+  } else {
+    luaL_argcheck(L, lua_istable(L, -1), arg, "env must be a table");
+    int env = lua_gettop(L);
+    *envp = check_env(L, env, arg);
+    lua_remove(L, env);
+  }
+  return argv;
+}
+
+/* The arguments at 1..top as a command table. */
+static void args_table(lua_State *L) {
+  int n = lua_gettop(L);
+  lua_createtable(L, n, 0);
+  for (int i = 1; i <= n; i++) {
+    lua_pushvalue(L, i);
+    lua_rawseti(L, -2, i);
+  }
+}
+
+/***
+Replace this process with a program, searching PATH (execvp). Signals
+start unblocked in the new program; ignored ones stay ignored.
+@function exec
+@tparam string|table prog the program, or a table `{prog, arg..., env = {NAME = value}}`
+@string ... arguments
+@return[1] only on failure: nil
+@treturn[1] string message
+@treturn[1] int errno
+@usage ipc.exec("ls", "-l")   -- or ipc.exec{"env", env = {A = "1"}}
+*/
+static int l_exec(lua_State *L) {
+  if (lua_istable(L, 1)) {
+    luaL_argcheck(L, lua_gettop(L) == 1, 2, "no arguments after a command table");
+  } else {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 1, LUA_TSTRING);
+    for (int i = 2; i <= n; i++)
+      luaL_checktype(L, i, LUA_TSTRING);
+    args_table(L);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  char **envp;
+  char **argv = uipc_check_argv(L, 1, 1, &envp);
+  fflush(NULL);
+  uipc_flush_all(L);
+  sigset_t none, old;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, &old);
+  execvpe(argv[0], argv, envp ? envp : environ);
+  int err = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return uipc_fail_errno(L, err, "exec", argv[0]);
 }
 
 /* ---- ids and sessions ---- */
@@ -386,7 +675,7 @@ static int l_time(lua_State *L) {
 
 static const luaL_Reg funcs[] = {
   { "fork", l_fork },       { "exit", l_exit },     { "_exit", l__exit },
-  { "waitpid", l_waitpid }, { "wait", l_wait },
+  { "waitpid", l_waitpid }, { "wait", l_wait },       { "exec", l_exec },
   { "getpid", l_getpid },   { "getppid", l_getppid },   { "getpgrp", l_getpgrp },
   { "getuid", l_getuid },   { "geteuid", l_geteuid },   { "getgid", l_getgid },
   { "getegid", l_getegid }, { "setuid", l_setuid },     { "setgid", l_setgid },
