@@ -256,4 +256,42 @@ function support.error_of(fn, ...)
   return tostring(err)
 end
 
+-- Processes (process, spawn and pty specs).
+
+--- The children of this process, from /proc: an array of
+-- `{pid = n, state = "S"|"Z"|..., comm = name}`, leaving out those in
+-- `except` (an earlier result), so a spec sees only what it started.
+function support.children(except)
+  local old = {}
+  for _, c in ipairs(except or {}) do old[c.pid] = true end
+  local ipc = require("unixipc")
+  local me = ipc.getpid()
+  local f = assert(io.open(string.format("/proc/%d/task/%d/children", me, me)))
+  local list = f:read("a")
+  f:close()
+  local out = {}
+  for pid in list:gmatch("%d+") do
+    local sf = io.open("/proc/" .. pid .. "/stat")
+    if sf then
+      local stat = sf:read("a") or ""
+      sf:close()
+      local comm, state = stat:match("^%d+ %((.*)%) (%a)")
+      if state and not old[tonumber(pid)] then
+        out[#out + 1] = { pid = tonumber(pid), state = state, comm = comm }
+      end
+    end
+  end
+  return out
+end
+
+--- The descriptors this process has open below 4096, as a string
+-- ("0 1 2 5"), to compare before and after.
+function support.open_fds()
+  local open = {}
+  for fd = 0, 4095 do
+    if support.fd_is_open(fd) then open[#open + 1] = fd end
+  end
+  return table.concat(open, " ")
+end
+
 return support

@@ -19,6 +19,7 @@ int luaopen_unixipc_core(lua_State *L) {
   uipc_file_open(L);
   uipc_daemon_open(L);
   uipc_socket_open(L);
+  uipc_netdb_open(L);
   uipc_poller_open(L);
   uipc_sysv_open(L);
   lua_pushliteral(L, UIPC_VERSION);

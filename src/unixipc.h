@@ -244,13 +244,32 @@ enum { UIPC_KIND_PLAIN, UIPC_KIND_NOWAIT, UIPC_KIND_SOCKET };
 enum {
   UIPC_H_NONBLOCK = 1,  /* O_NONBLOCK: an operation that would wait fails */
   UIPC_H_PENDING = 2,   /* on the list of handles with pending output */
-  UIPC_H_EIO_EOF = 4    /* EIO on read is end of input (a pty master) */
+  UIPC_H_EIO_EOF = 4,   /* EIO on read is end of input (a pty master) */
+  UIPC_H_WAITFIRST = 8  /* the last read found nothing: wait before trying */
 };
 
+/* One attempt at an operation on a handle that must not block: the bytes
+ * (or descriptor) it got, or -1 with errno (EAGAIN: would block). `ready`
+ * says that poll has just reported the descriptor ready. */
+typedef ssize_t (*uipc_attempt)(uipc_handle *h, void *ctx, int ready);
+/* The one attempt-then-wait loop: runs `attempt` until it does not say
+ * EAGAIN, waiting for `events` through wait.c in between. Returns its
+ * result (>= 0), -1 with errno, or -2 on timeout; a non-blocking handle
+ * fails with EAGAIN instead of waiting. `adaptive` (reads, accepts): after
+ * an attempt that found nothing, the next call waits first; the caller
+ * clears UIPC_H_WAITFIRST when more input may be queued. Raises if a
+ * signal handler closed the handle during the wait. */
+UIPC_HIDDEN ssize_t uipc_handle_io(lua_State *L, uipc_handle *h, short events,
+                                   uipc_attempt attempt, void *ctx, double deadline,
+                                   int adaptive);
 /* Push a new, closed handle (closed first: the descriptor is attached after). */
 UIPC_HIDDEN uipc_handle *uipc_handle_new(lua_State *L);
-/* Give a descriptor to a handle pushed by uipc_handle_new. */
+/* Give a descriptor to a handle pushed by uipc_handle_new (its kind and
+ * blocking mode are looked up: fstat, fcntl). */
 UIPC_HIDDEN void uipc_handle_attach(uipc_handle *h, int fd, uipc_closef closef);
+/* The same for a caller that knows them (UIPC_KIND_*, O_NONBLOCK or not). */
+UIPC_HIDDEN void uipc_handle_attach_kind(uipc_handle *h, int fd, uipc_closef closef,
+                                         int kind, int nonblock);
 /* The open handle at arg, or raise. */
 UIPC_HIDDEN uipc_handle *uipc_handle_check(lua_State *L, int arg);
 /* Handle, io file or non-negative integer at idx -> descriptor; -2 for a
@@ -270,6 +289,21 @@ UIPC_HIDDEN int uipc_handle_open(lua_State *L);
 /* The one exit-status decoder: pushes how ("exit" "signal" "stop"
  * "continue") and code; with `triple` first true|nil as os.execute does. */
 UIPC_HIDDEN int uipc_push_status(lua_State *L, int status, int triple);
+/* Remember that unixipc started `pid`, so a status reaped for it by
+ * ipc.waitpid/ipc.wait (say in a CHLD handler) is kept for its owner. */
+UIPC_HIDDEN void uipc_child_started(lua_State *L, pid_t pid);
+/* The owner of `pid` is gone: a status reaped for it need not be kept. */
+UIPC_HIDDEN void uipc_child_orphaned(lua_State *L, pid_t pid);
+/* Wait for one child (status cache first, then wait.c): 1 with *status set,
+ * 0 when it has not ended (nohang, or the deadline passed), -1 with errno.
+ * Lua handlers run while it waits and may raise. */
+UIPC_HIDDEN int uipc_child_wait(lua_State *L, pid_t pid, int *status, int nohang,
+                                double deadline);
+/* argv for exec from the table at idx (strings at 1..n; anything else
+ * raises against argument `arg`), and envp from its `env` field (NULL when
+ * absent). Pushes two values that own the arrays (keep them and the table
+ * on the stack while the arrays are in use). */
+UIPC_HIDDEN char **uipc_check_argv(lua_State *L, int idx, int arg, char ***envp);
 
 /* ---- the other areas ---- */
 UIPC_HIDDEN int uipc_select_open(lua_State *L);
@@ -277,6 +311,40 @@ UIPC_HIDDEN int uipc_process_open(lua_State *L);
 
 /* ---- spawn.c, pty.c: spawn, exec, process objects, pseudo-terminals ---- */
 UIPC_HIDDEN int uipc_spawn_open(lua_State *L);
+
+/* How to start a child: what its descriptors receive and what it does
+ * before the exec. Initialised by uipc_plan_init. */
+#define UIPC_PLAN_MAX 64
+typedef struct { int target, source; } uipc_spawn_fd;  /* source -1: inherit */
+typedef struct {
+  char **argv, **envp;          /* envp NULL: this process's environment */
+  const char *cwd;              /* NULL: stay */
+  int setsid;
+  int sigdefault;               /* whether sigdefs holds anything */
+  sigset_t sigdefs;             /* signals the child gets back at their default */
+  pid_t pgroup;                 /* -1: none; 0: a group of its own */
+  int ctty;                     /* a terminal to make controlling (fork path), or -1 */
+  int nmap, maxtarget;
+  uipc_spawn_fd map[UIPC_PLAN_MAX];  /* 0, 1, 2 first, then passed descriptors */
+  int nclose;                   /* descriptors the parent closes after the start */
+  int toclose[2 * UIPC_PLAN_MAX];
+} uipc_spawn_plan;
+
+UIPC_HIDDEN void uipc_plan_init(uipc_spawn_plan *pl);
+/* Child descriptor `target` receives `source` (replacing an earlier one);
+ * raises past UIPC_PLAN_MAX. */
+UIPC_HIDDEN void uipc_plan_map(lua_State *L, uipc_spawn_plan *pl, int target, int source);
+/* Close `fd` in the parent once the child started (or failed to). */
+UIPC_HIDDEN int uipc_plan_keep(uipc_spawn_plan *pl, int fd);
+/* Start the child: its pid (registered for the status cache), or -1 with
+ * the fail triple pushed. Closes the plan's close list either way. */
+UIPC_HIDDEN pid_t uipc_plan_run(lua_State *L, uipc_spawn_plan *pl);
+/* Push a process object without a child; its user value 1 is the table
+ * of its fields (stdin, stdout, stderr, pty). */
+UIPC_HIDDEN void uipc_process_new(lua_State *L);
+/* Run the plan for the process object at obj: 1, or -1 with the fail
+ * triple pushed. */
+UIPC_HIDDEN int uipc_process_run(lua_State *L, int obj, uipc_spawn_plan *pl);
 UIPC_HIDDEN int uipc_pty_open(lua_State *L);
 
 /* ---- file.c: mkfifo, filetype, flock ---- */
@@ -285,12 +353,103 @@ UIPC_HIDDEN int uipc_file_open(lua_State *L);
 /* ---- daemon.c: daemonize ---- */
 UIPC_HIDDEN int uipc_daemon_open(lua_State *L);
 
-/* ---- socket.c, poller.c: sockets and the epoll/poll poller ---- */
+/* ---- socket.c, netdb.c, poller.c: sockets, names and addresses, the poller ---- */
 UIPC_HIDDEN int uipc_socket_open(lua_State *L);
+UIPC_HIDDEN int uipc_netdb_open(lua_State *L);
 UIPC_HIDDEN int uipc_poller_open(lua_State *L);
+
+/* The poller's backend: epoll where there is one, else poll. */
+#if defined(__linux__) && !defined(UIPC_NO_EPOLL)
+#define UIPC_HAVE_EPOLL 1
+#endif
+
+/* Socket states in uipc_handle.flags, checked before any system call. */
+enum { UIPC_H_LISTENING = 0x100, UIPC_H_CONNECTED = 0x200 };
+
+#include <sys/socket.h>
+/* Any socket address, with its length. */
+typedef struct {
+  struct sockaddr_storage ss;
+  socklen_t len;
+} uipc_sockaddr;
+#define UIPC_SA(a) ((struct sockaddr *)&(a)->ss)
+
+/* "inet" "inet6" "unix" -> AF_*, raising on another name; and back (NULL
+ * for a family without a name). */
+UIPC_HIDDEN int uipc_checkfamily(lua_State *L, int arg, int def);
+UIPC_HIDDEN const char *uipc_familyname(int family);
+/* "stream" "dgram" "seqpacket" -> SOCK_*, raising on another name; and
+ * back (NULL for another type). */
+UIPC_HIDDEN int uipc_checksocktype(lua_State *L, int arg, int def);
+UIPC_HIDDEN const char *uipc_socktypename(int type);
+/* A protocol number or name ("tcp") -> number; raises on an unknown one. */
+UIPC_HIDDEN int uipc_checkprotocol(lua_State *L, int arg);
+/* Push an address as {family=, host=, port=} or {family="unix", path=}. */
+UIPC_HIDDEN void uipc_addr_push(lua_State *L, const uipc_sockaddr *a);
+/* The address as text for messages: "127.0.0.1:80", "[::1]:80", a path. */
+UIPC_HIDDEN const char *uipc_addr_text(const uipc_sockaddr *a, char *buf, size_t size);
+/* The address given at arg (a table, or host, port / a path), for a socket
+ * of `family` (0: any) and `socktype`; `passive` for bind (no host: any).
+ * Returns 0 with *next the first argument after it, or pushes nil, message,
+ * code when the resolver fails and returns 3. Raises on a wrong address. */
+UIPC_HIDDEN int uipc_addr_check(lua_State *L, int arg, int family, int socktype,
+                                int passive, uipc_sockaddr *out, int *next);
+/* A resolver failure: nil, "what target: gai_strerror", "EAI_..." (or the
+ * errno triple for EAI_SYSTEM); returns 3. */
+UIPC_HIDDEN int uipc_fail_gai(lua_State *L, int rc, const char *what, const char *target);
 
 /* ---- sysv.c: SysV shared memory, semaphores, message queues ---- */
 UIPC_HIDDEN int uipc_sysv_open(lua_State *L);
+/* What sysv.c gives sysv_msg.c and sysv_sem.c. */
+struct ipc_perm;
+UIPC_HIDDEN int uipc_sysv_msg_open(lua_State *L);
+UIPC_HIDDEN int uipc_sysv_sem_open(lua_State *L);
+/* Key argument: an integer (32 bits, signed or not) or "private". */
+UIPC_HIDDEN key_t uipc_sysv_checkkey(lua_State *L, int arg);
+UIPC_HIDDEN int uipc_sysv_checkid(lua_State *L, int arg);
+/* An integer argument in [lo, hi]; raises "<what> out of range". */
+UIPC_HIDDEN int uipc_sysv_checkint(lua_State *L, int arg, lua_Integer lo,
+                                   lua_Integer hi, const char *what);
+/* A non-negative offset or size; raises "<what> must not be negative". */
+UIPC_HIDDEN size_t uipc_sysv_checkextent(lua_State *L, int arg, const char *what);
+UIPC_HIDDEN int uipc_sysv_optflags(lua_State *L, int arg);
+/* The same, or one of the names "nowait", "noerror" (msgsnd, msgrcv). */
+UIPC_HIDDEN int uipc_sysv_optmsgflags(lua_State *L, int arg);
+/* Objects are tables {id = n, ...} with a metatable per kind (its name
+ * and __tostring) and their methods as closures bound to them. */
+UIPC_HIDDEN void uipc_sysv_newclass(lua_State *L, const char *mt);
+UIPC_HIDDEN int uipc_sysv_newobject(lua_State *L, int id, const char *mt,
+                                    const luaL_Reg *methods);
+/* In a method: checks self (arg 1) is the method's object; returns its id. */
+UIPC_HIDDEN int uipc_sysv_self(lua_State *L);
+/* A constructor's mode: permission bits (and IPC_EXCL); default 0600. */
+UIPC_HIDDEN int uipc_sysv_optmode(lua_State *L, int arg);
+/* A ctl command (number or name: "IPC_STAT" or "stat"); `sem` admits the
+ * semctl ones too. Raises on an unknown one. */
+UIPC_HIDDEN int uipc_sysv_checkcmd(lua_State *L, int arg, int sem);
+/* Push a stat table with the ipc_perm fields and ctime; add to it with
+ * uipc_sysv_setfield. */
+UIPC_HIDDEN void uipc_sysv_pushperm(lua_State *L, const struct ipc_perm *perm,
+                                    time_t ctime);
+UIPC_HIDDEN void uipc_sysv_setfield(lua_State *L, const char *field, lua_Integer v);
+/* IPC_SET's table at arg: uid, gid, mode into perm; uipc_sysv_optfield
+ * reads another field (1 if given, in [0, hi], else 0). */
+UIPC_HIDDEN void uipc_sysv_checkset(lua_State *L, int arg, struct ipc_perm *perm);
+UIPC_HIDDEN int uipc_sysv_optfield(lua_State *L, int arg, const char *field,
+                                   lua_Integer hi, unsigned long *out);
+/* A system call that may block, made through uipc_call_begin/end: returns
+ * its result, -1 with errno, or UIPC_SYSV_TIMEOUT. The attempt makes the
+ * call, with IPC_NOWAIT added when `nowait`; with `try_first` (for calls
+ * that seldom wait: semop, msgsnd) or a deadline one such attempt comes
+ * first, and only a call that would block takes the interruptible path. */
+#define UIPC_SYSV_TIMEOUT (-2L)
+typedef long (*uipc_sysv_attempt)(void *ctx, int nowait);
+UIPC_HIDDEN long uipc_sysv_blocking(lua_State *L, double deadline,
+                                    uipc_sysv_attempt attempt, void *ctx,
+                                    int try_first);
+/* The fail triple for result r of an operation on id (timeout or errno). */
+UIPC_HIDDEN int uipc_sysv_fail(lua_State *L, long r, const char *what, int id);
+UIPC_HIDDEN int uipc_sysv_true(lua_State *L);
 
 /* Register funcs into the table on top (luaL_setfuncs without upvalues). */
 #define uipc_register(L, funcs) luaL_setfuncs((L), (funcs), 0)
