@@ -67,9 +67,11 @@ build/obj/%.o: src/%.c src/unixipc.h build/features
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
+# Linked to a temporary name and renamed, so that a process starting
+# meanwhile never runs a half-written file.
 $(CORE): $(MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $(MODULE_OBJ) -lutil
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@.tmp $(MODULE_OBJ) -lutil && mv $@.tmp $@
 
 # The host carries the C module and the Lua front inside, so it runs from
 # anywhere without LUA_PATH or LUA_CPATH.
@@ -86,7 +88,7 @@ build/obj/embedded.o: build/gen/embedded.c
 
 $(HOST): build/obj/host.o build/obj/embedded.o $(MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LUA_LIBS) $(EDIT_LIBS) -lutil -lm -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@.tmp $^ $(HOST_LUA_LIBS) $(EDIT_LIBS) -lutil -lm -ldl && mv $@.tmp $@
 
 deps:
 	@sh tools/deps.sh
