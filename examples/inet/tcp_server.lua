@@ -1,0 +1,41 @@
+-- R26 — perlipc "Internet TCP Clients and Servers": the iterative server.
+-- Each client is greeted with "Hello there, NAME, it's now TIME" and the
+-- Internet line terminator CRLF, then the connection is closed.
+-- Usage: unixipc examples/inet/tcp_server.lua [PORT=2345]   (0 picks a free port)
+package.path = (arg[0]:match("^(.*)/[^/]+/[^/]+$") or "examples") .. "/?.lua;" .. package.path
+local recipe = require "recipe"
+local ipc = ipc or require("unixipc")
+
+local USAGE = "unixipc examples/inet/tcp_server.lua [PORT=2345]"
+if #arg > 1 then recipe.usage(USAGE) end
+local port = recipe.number(1, 2345, USAGE)
+local EOL = "\r\n"
+
+local function logmsg(fmt, ...)
+  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
+end
+
+-- Perl binds INADDR_ANY; the demo stays on loopback (drop `host` to serve
+-- every interface). listen{} sets SO_REUSEADDR and listens with SOMAXCONN.
+local server, err = ipc.listen{ host = "127.0.0.1", port = port }
+if not server then io.stderr:write(err, "\n") os.exit(1) end
+
+-- TERM or INT: log and leave. Set before the start line, so a signal sent
+-- as soon as it shows is handled; the handler runs at a safe point, even
+-- while accept() waits.
+for _, sig in ipairs{ "TERM", "INT" } do
+  ipc.SIG[sig] = function(name) logmsg("caught SIG%s, shutting down", name) os.exit(0) end
+end
+
+recipe.started("port " .. server:getsockname().port)
+
+while true do
+  local client, addr = server:accept()
+  if client then
+    -- the name of the peer's address, or the address when it has none
+    local name = ipc.gethostbyaddr(addr.host) or addr.host
+    logmsg("connection from %s [%s] at port %d", name, addr.host, addr.port)
+    client:write("Hello there, ", name, ", it's now ", os.date("%a %b %e %H:%M:%S %Y"), EOL)
+    client:close()
+  end
+end

@@ -1,0 +1,37 @@
+-- R33 — the local daytime peer (RFC 867) for perlipc's "A Simple Client":
+-- every connection gets one line, the time as ctime text ending in CRLF.
+-- Usage: unixipc examples/iosocket/daytime_server.lua [PORT=13]   (0 picks a free port)
+package.path = (arg[0]:match("^(.*)/[^/]+/[^/]+$") or "examples") .. "/?.lua;" .. package.path
+local recipe = require "recipe"
+local ipc = ipc or require("unixipc")
+
+local USAGE = "unixipc examples/iosocket/daytime_server.lua [PORT=13]"
+if #arg > 1 then recipe.usage(USAGE) end
+local port = recipe.number(1, 13, USAGE)
+
+local function logmsg(fmt, ...)
+  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
+end
+
+-- Port 13 needs root; try 0 (any free port) or one above 1023.
+local server, err = ipc.listen{ host = "127.0.0.1", port = port }
+if not server then io.stderr:write(err, "\n") os.exit(1) end
+
+-- TERM or INT: log and leave. Set before the start line, so a signal sent
+-- as soon as it shows is handled; the handler runs at a safe point, even
+-- while accept() waits.
+for _, sig in ipairs{ "TERM", "INT" } do
+  ipc.SIG[sig] = function(name) logmsg("caught SIG%s, shutting down", name) os.exit(0) end
+end
+
+recipe.started("port " .. server:getsockname().port)
+
+while true do
+  local client, addr = server:accept()
+  if client then
+    logmsg("connection from %s [%s] at port %d",
+      ipc.gethostbyaddr(addr.host) or addr.host, addr.host, addr.port)
+    client:write(os.date("%a %b %e %H:%M:%S %Y"), "\r\n")
+    client:close()
+  end
+end

@@ -1,0 +1,539 @@
+-- End to end: the perlipc socket recipes (R25–R37 of examples/inet,
+-- examples/iosocket, examples/udp) run by the host on 127.0.0.1. Servers
+-- start on port 0; each spec waits for the start line (bounded), runs the
+-- client against the printed port, checks the output lines, then stops the
+-- server with TERM and reaps it.
+local support = require("support")
+local ipc = require("unixipc")
+
+local top = os.getenv("PWD") or "."
+local HOST = top .. "/build/bin/unixipc"
+
+local function lines(s)
+  local t = {}
+  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
+  return t
+end
+
+-- The first line of `out` matching `pattern`, with its captures.
+local function find_line(out, pattern)
+  for _, l in ipairs(lines(out)) do
+    if l:match(pattern) then return l, l:match(pattern) end
+  end
+end
+
+-- What gethostbyaddr says for loopback (the servers' NAME).
+local LOCALNAME = ipc.gethostbyaddr("127.0.0.1") or "127.0.0.1"
+local CTIME = "%u%l%l %u%l%l [ %d]%d %d%d:%d%d:%d%d %d%d%d%d"
+local function esc(s) return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")) end
+
+local running = {}
+
+-- Start a server recipe with the host, stdout and stderr on a pipe; wait
+-- (10 s at most) for its start line. Returns {proc, port, log}.
+local function start_server(file, args)
+  local argv = { HOST, "examples/" .. file, stdout = "pipe", stderr = "stdout", cwd = top }
+  for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+  local p = assert(ipc.spawn(argv))
+  running[#running + 1] = p
+  p.stdout:settimeout(support.slack(10))
+  local line, err = p.stdout:read("L")
+  local port = line and line:match("server started on port (%d+)")
+  assert(port, "no start line from " .. file .. ": " .. tostring(line or err))
+  return { proc = p, port = tonumber(port), log = line }
+end
+
+-- Read the server's log until a line matches `pattern` (10 s at most).
+local function log_until(srv, pattern)
+  while true do
+    local line, err = srv.proc.stdout:read("L")
+    assert(line, "the server log ended before " .. pattern .. " (" .. tostring(err) .. ")\n" .. srv.log)
+    srv.log = srv.log .. line
+    if line:match(pattern) then return line:match(pattern) end
+  end
+end
+
+-- TERM (or sig) the server; it must end within 5 s. Returns how, code and
+-- its whole log.
+local function stop_server(srv, sig)
+  assert(srv.proc:kill(sig or "TERM"))
+  local ok, how, code = srv.proc:wait(support.slack(5))
+  if ok == nil and how == "timeout" then
+    srv.proc:terminate(0)
+    error("the server did not stop within 5 s of SIG" .. (sig or "TERM") .. "\n" .. srv.log)
+  end
+  srv.log = srv.log .. (srv.proc.stdout:read("a") or "")
+  srv.proc.stdout:close()
+  return how, code, srv.log
+end
+
+-- Stop the server: it must exit 0 within 5 s. Returns its log.
+local function stops_cleanly(srv, sig)
+  local how, code, log = stop_server(srv, sig)
+  assert.same({ "exit", 0 }, { how, code }, log)
+  return log
+end
+
+-- A client recipe with `input` on its stdin: out, err, ok, how, code.
+local function run_with_input(file, args, input)
+  local argv = { HOST, "examples/" .. file, stdin = "pipe", stdout = "pipe", stderr = "pipe", cwd = top }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local p = assert(ipc.spawn(argv))
+  return p:communicate(input, support.slack(30))
+end
+
+local function check_usage(file, args)
+  local out, ok, how, code, err = support.run_example(file, args)
+  assert.is_nil(ok)
+  assert.same({ "exit", 2 }, { how, code })
+  assert.matches("usage: ", err .. out, 1, true)
+  assert.not_matches("traceback", err .. out, 1, true)
+end
+
+-- True when no process `pid` exists any more (a reaped child).
+local function gone(pid)
+  return support.wait_until(function()
+    local ok, _, errno = ipc.kill(0, pid)
+    return not ok and errno == ipc.errno.ESRCH
+  end, 5)
+end
+
+after_each(function()
+  for i = #running, 1, -1 do
+    if running[i]:poll() == nil then running[i]:terminate(1) end
+    running[i] = nil
+  end
+  support.cleanup()
+end)
+
+describe("R26 inet/tcp_server.lua and R25 inet/tcp_client.lua", function()
+  it("greets each client with Hello there, NAME, it's now TIME and CRLF; logs the connection", function()
+    local srv = start_server("inet/tcp_server.lua", { "0" })
+    assert.matches("^examples/inet/tcp_server.lua %d+: server started on port %d+ at " .. CTIME .. "\n$", srv.log)
+    for _, host in ipairs{ "localhost", "127.0.0.1" } do
+      local out, ok, how, code, err = support.run_example("inet/tcp_client.lua", { host, tostring(srv.port) })
+      assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+      assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r\n$", out)
+    end
+    local how, code, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how, code }, log)
+    local _, n = log:gsub("\n[^\n]*: connection from " .. esc(LOCALNAME) .. " %[127%.0%.0%.1%] at port %d+ at " .. CTIME, "")
+    assert.equal(2, n, log)
+    assert.truthy(find_line(log, ": caught SIGTERM, shutting down at "), log)
+  end)
+
+  it("stops on INT too", function()
+    local srv = start_server("inet/tcp_server.lua", { "0" })
+    stops_cleanly(srv, "INT")
+  end)
+
+  it("client: a refused connection is an error, not a traceback", function()
+    local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+    local port = s:getsockname().port
+    s:close()
+    local out, ok, _, code, err = support.run_example("inet/tcp_client.lua", { "127.0.0.1", tostring(port) })
+    assert.is_nil(ok)
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("Connection refused", err, 1, true)
+    assert.not_matches("traceback", err, 1, true)
+  end)
+
+  it("answer bad arguments with a usage line and exit 2", function()
+    check_usage("inet/tcp_server.lua", { "port" })
+    check_usage("inet/tcp_server.lua", { "1", "2" })
+    check_usage("inet/tcp_client.lua", { "a", "b", "c" })
+    check_usage("inet/tcp_client.lua", { "localhost", "nosuchservice" })
+  end)
+end)
+
+describe("R33 iosocket/daytime_server.lua and R32 iosocket/daytime_client.lua", function()
+  it("sends one ctime line ending in CRLF, printed byte for byte by the client", function()
+    local srv = start_server("iosocket/daytime_server.lua", { "0" })
+    local out, ok, how, code, err = support.run_example("iosocket/daytime_client.lua", { "localhost", tostring(srv.port) })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.matches("^" .. CTIME .. "\r\n$", out)
+    -- the time is now (within a minute)
+    assert.truthy(out:sub(1, 16) == os.date("%a %b %e %H:%M", os.time()) or
+      out:sub(1, 16) == os.date("%a %b %e %H:%M", os.time() - 60), out)
+    local how2, code2, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how2, code2 }, log)
+    assert.truthy(find_line(log, ": connection from " .. esc(LOCALNAME) .. " %[127%.0%.0%.1%] at port %d+ at "), log)
+  end)
+
+  it("client: cannot connect is a clear error", function()
+    local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+    local port = s:getsockname().port
+    s:close()
+    local out, ok, _, code, err = support.run_example("iosocket/daytime_client.lua", { "localhost", tostring(port) })
+    assert.is_nil(ok)
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("can't connect to daytime service on localhost", err, 1, true)
+  end)
+
+  it("answer bad arguments with a usage line and exit 2", function()
+    check_usage("iosocket/daytime_server.lua", { "x" })
+    check_usage("iosocket/daytime_client.lua", { "a", "b", "c" })
+    check_usage("iosocket/daytime_client.lua", { "localhost", "99999" })
+  end)
+end)
+
+describe("R29 inet/time_server.lua, R28 inet/time_client.lua, R37 udp/udp_time_client.lua", function()
+  it("R29 answers RFC 868 over TCP and UDP on the same port", function()
+    local srv = start_server("inet/time_server.lua", { "0" })
+    local c = assert(ipc.connect{ host = "127.0.0.1", port = srv.port, timeout = 5 })
+    c:settimeout(5)
+    local t = assert(c:read("a"))
+    assert.equal(4, #t)
+    assert.is_true(math.abs(string.unpack(">I4", t) - 2208988800 - os.time()) <= 2)
+    c:close()
+    local u = assert(ipc.socket("inet", "dgram"))
+    u:settimeout(5)
+    assert(u:sendto("", "127.0.0.1", srv.port))
+    local d, from = assert(u:recvfrom(16))
+    assert.equal(4, #d)
+    assert.equal(srv.port, from.port)
+    assert.is_true(math.abs(string.unpack(">I4", d) - 2208988800 - os.time()) <= 2)
+    u:close()
+    local how, code, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how, code }, log)
+    assert.truthy(find_line(log, ": connection from " .. esc(LOCALNAME) .. " %[127%.0%.0%.1%] at port "), log)
+    assert.truthy(find_line(log, ": datagram from " .. esc(LOCALNAME) .. " %[127%.0%.0%.1%] at port "), log)
+  end)
+
+  it("R28 prints the localhost header, then LABEL DIFF TIME per host", function()
+    local srv = start_server("inet/time_server.lua", { "0" })
+    local a, b = "localhost:" .. srv.port, "127.0.0.1:" .. srv.port
+    local out, ok, how, code, err = support.run_example("inet/time_client.lua", { a, b })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    local l = lines(out)
+    assert.equal(3, #l, out)
+    assert.matches("^localhost                       0 " .. CTIME .. "$", l[1])
+    for i, label in ipairs{ a, b } do
+      local diff = l[i + 1]:match("^" .. esc(string.format("%-24s ", label)) .. " *(%-?%d+) " .. CTIME .. "$")
+      assert.truthy(diff, out)
+      assert.is_true(math.abs(tonumber(diff)) <= 2, out)
+    end
+    stops_cleanly(srv)
+  end)
+
+  it("R37 asks every host at once over UDP and prints each answer", function()
+    local srv = start_server("inet/time_server.lua", { "0" })
+    local a, b = "localhost:" .. srv.port, "127.0.0.1:" .. srv.port
+    local out, ok, how, code, err = support.run_example("udp/udp_time_client.lua", { a, b })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    local l = lines(out)
+    assert.equal(3, #l, out)
+    assert.matches("^localhost           0 " .. CTIME .. "$", l[1])
+    local seen = {}
+    for i = 2, 3 do
+      local label, diff = l[i]:match("^(%S+) +(%-?%d+) " .. CTIME .. "$")
+      assert.truthy(label, out)
+      assert.is_true(math.abs(tonumber(diff)) <= 2, out)
+      seen[#seen + 1] = label
+    end
+    table.sort(seen)
+    assert.same({ b, a }, seen)
+    local how2, code2, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how2, code2 })
+    local _, n = log:gsub(": datagram from ", "")
+    assert.equal(2, n, log)
+  end)
+
+  it("R37 gives up after 10 s when nobody answers", function()
+    local u = assert(ipc.listen{ host = "127.0.0.1", port = 0, proto = "udp" })  -- never answers
+    local t0 = ipc.monotime()
+    local label = "127.0.0.1:" .. u:getsockname().port
+    local out, ok, _, code, err = support.run_example("udp/udp_time_client.lua", { label })
+    local took = ipc.monotime() - t0
+    u:close()
+    assert.is_nil(ok)
+    assert.equal(1, code)
+    assert.equal(1, #lines(out), out)
+    assert.equal("no answer from " .. label .. "\n", err)
+    assert.is_true(took >= 9.5 and took < 15, tostring(took))
+  end)
+
+  it("answer bad arguments with a usage line and exit 2", function()
+    check_usage("inet/time_server.lua", { "-1" })
+    check_usage("inet/time_client.lua", {})
+    check_usage("inet/time_client.lua", { "host:port" })
+    check_usage("udp/udp_time_client.lua", {})
+    check_usage("udp/udp_time_client.lua", { "localhost:99999" })
+  end)
+end)
+
+describe("R36 iosocket/command_server.lua and R35 iosocket/biclient.lua", function()
+  it("serves the commands with the manual's texts; biclient shows the prompts at once", function()
+    local srv = start_server("iosocket/command_server.lua", { "0" })
+    log_until(srv, "^%[Server examples/iosocket/command_server.lua accepting clients%]\n$")
+    local out, err, ok, how, code = run_with_input("iosocket/biclient.lua", { "localhost", tostring(srv.port) },
+      "date\n\nhelp\nwho\nmotd\nquit\n")
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.equal("[Connected to localhost:" .. srv.port .. "]\n", err)
+    local who = ipc.capture("who 2>&1")
+    local f = io.open("/etc/motd")
+    local motd = f and f:read("a") or ""
+    if f then f:close() end
+    local expected_start = "Welcome to examples/iosocket/command_server.lua; type help for command list.\n"
+      .. "Command? "
+    assert.equal(expected_start, out:sub(1, #expected_start))
+    local rest = out:sub(#expected_start + 1)
+    local date = rest:match("^(" .. CTIME .. ")\nCommand%? ")
+    assert.truthy(date, out)
+    rest = rest:sub(#date + #"\nCommand? " + 1)
+    assert.equal("Command? "                                      -- the blank line
+      .. "Commands: quit date who cookie motd\nCommand? "          -- help
+      .. who .. "Command? "
+      .. motd .. "Command? ", rest)                                -- nothing after quit
+    local how2, code2, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how2, code2 }, log)
+    assert.truthy(find_line(log, "^%[Connect from " .. esc(LOCALNAME) .. "%]$"), log)
+  end)
+
+  it("cookie gives a fortune or a saying; a second client is served after the first", function()
+    local srv = start_server("iosocket/command_server.lua", { "0" })
+    for _ = 1, 2 do
+      local out, err, ok = run_with_input("iosocket/biclient.lua", { "127.0.0.1", tostring(srv.port) }, "COOKIE\nExit\n")
+      assert.is_true(ok, err)
+      local cookie = out:match("^Welcome[^\n]*\nCommand%? (.+)Command%? $")
+      assert.truthy(cookie and cookie:match("%S") and not cookie:match("Command"), out)
+    end
+    local how, code, log = stop_server(srv, "INT")
+    assert.same({ "exit", 0 }, { how, code }, log)
+    local _, n = log:gsub("%[Connect from ", "")
+    assert.equal(2, n, log)
+  end)
+
+  it("biclient copies a prompt without newline at once, and exits 0 when the server closes", function()
+    -- a peer that sends a prompt, waits for one line, answers it and closes
+    local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+    local port = s:getsockname().port
+    local p = assert(ipc.spawn{ HOST, "examples/iosocket/biclient.lua", "127.0.0.1", tostring(port),
+      stdin = "pipe", stdout = "pipe", stderr = "pipe", cwd = top })
+    running[#running + 1] = p
+    s:settimeout(10)
+    local c = assert(s:accept())
+    c:settimeout(10)
+    c:write("Name? ")
+    p.stdout:settimeout(10)
+    assert.equal("Name? ", p.stdout:sysread(100))     -- before any newline
+    p.stdin:write("Lua\n")
+    assert.equal("Lua\n", c:read("L"))
+    c:write("Hi Lua\r\n")
+    c:close()
+    s:close()
+    p.stdin:close()
+    assert.equal("Hi Lua\r\n", p.stdout:read("a"))
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
+
+  it("biclient on a terminal: the prompt shows before anything is typed; quit ends it", function()
+    local srv = start_server("iosocket/command_server.lua", { "0" })
+    local p = assert(ipc.pty_spawn{ HOST, "examples/iosocket/biclient.lua", "localhost", tostring(srv.port), cwd = top })
+    running[#running + 1] = p
+    local i, _, before = p.pty:expect("Command%? ", support.slack(10))
+    assert.equal(1, i, before)
+    assert.matches("%[Connected to localhost:%d+%]\r\nWelcome to examples/iosocket/command_server.lua; type help for command list%.\r\n$", before)
+    p.pty:write("date\n")
+    i, _, before = p.pty:expect("Command%? ", support.slack(10))
+    assert.equal(1, i, before)
+    assert.matches("^date\r\n" .. CTIME .. "\r\n$", before)   -- the terminal's echo, then the answer
+    p.pty:write("quit\n")
+    assert.same({ true, "exit", 0 }, { p:wait(support.slack(10)) })
+    assert.equal("quit\r\n", p.pty:read("a"))   -- no prompt after quit
+    stops_cleanly(srv)
+  end)
+
+  it("answer bad arguments with a usage line and exit 2", function()
+    check_usage("iosocket/command_server.lua", { "nine" })
+    check_usage("iosocket/biclient.lua", {})
+    check_usage("iosocket/biclient.lua", { "localhost" })
+    check_usage("iosocket/biclient.lua", { "localhost", "70000" })
+  end)
+end)
+
+describe("R27 inet/tcp_server_forking.lua", function()
+  it("forks a child per client that greets and execs PROGRAM on the connection; REAPER reaps it", function()
+    local srv = start_server("inet/tcp_server_forking.lua", { "0", "cat" })
+    local c = assert(ipc.connect{ host = "127.0.0.1", port = srv.port, timeout = 5 })
+    c:settimeout(10)
+    assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r\n$", c:read("L"))
+    -- cat's stdin and stdout are the client: what we send comes back
+    c:write("ping\n")
+    c:shutdown("w")
+    assert.equal("ping\n", c:read("a"))
+    c:close()
+    local pid = log_until(srv, ": begat (%d+) at ")
+    assert.equal(pid, log_until(srv, ": reaped (%d+) at "))
+    assert.is_true(gone(tonumber(pid)))
+    local how, code, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how, code }, log)
+    assert.truthy(find_line(log, ": connection from " .. esc(LOCALNAME) .. " %[127%.0%.0%.1%] at port %d+ at "), log)
+  end)
+
+  it("without PROGRAM prints fortune or its saying; the client sees it all", function()
+    local srv = start_server("inet/tcp_server_forking.lua", { "0" })
+    local out, ok, how, code, err = support.run_example("inet/tcp_client.lua", { "localhost", tostring(srv.port) })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    local l = lines(out)
+    assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r$", l[1])
+    assert.is_true(#l >= 2, out)
+    if ipc.filetype("/usr/games/fortune") == nil and ipc.filetype("/usr/bin/fortune") == nil then
+      assert.equal("Lua: small, fast, and yours to embed.\r", l[2])
+    end
+    local pid = log_until(srv, ": begat (%d+) at ")
+    assert.equal(pid, log_until(srv, ": reaped (%d+) at "))
+    stops_cleanly(srv)
+  end)
+
+  it("serves clients at once, reports a failed exec, and on TERM stops its children", function()
+    local srv = start_server("inet/tcp_server_forking.lua", { "0", "sleep", "30" })
+    local conns, pids = {}, {}
+    for i = 1, 3 do
+      conns[i] = assert(ipc.connect{ host = "127.0.0.1", port = srv.port, timeout = 5 })
+      conns[i]:settimeout(10)
+      assert.matches("^Hello there, ", conns[i]:read("L"))
+      pids[i] = tonumber(log_until(srv, ": begat (%d+) at "))
+    end
+    local how, code, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how, code }, log)
+    for i = 1, 3 do
+      assert.equal("", conns[i]:read("a"))   -- the connection ends
+      assert.is_true(gone(pids[i]), "child " .. pids[i] .. " still there")
+      conns[i]:close()
+    end
+
+    srv = start_server("inet/tcp_server_forking.lua", { "0", "/nonexistent/program" })
+    local out = support.run_example("inet/tcp_client.lua", { "127.0.0.1", tostring(srv.port) })
+    assert.matches("^Hello there, ", out)
+    local pid = log_until(srv, ": begat (%d+) at ")
+    local reaped = log_until(srv, ": (reaped %d+ with exit 1) at ")
+    assert.equal("reaped " .. pid .. " with exit 1", reaped)
+    how, code, log = stop_server(srv)
+    assert.same({ "exit", 0 }, { how, code })
+    assert.truthy(log:find("can't exec /nonexistent/program", 1, true), log)
+  end)
+
+  it("answers bad arguments with a usage line and exit 2", function()
+    check_usage("inet/tcp_server_forking.lua", { "port" })
+  end)
+end)
+
+describe("R34 iosocket/webget.lua", function()
+  -- A tiny HTTP/1.0 peer: answers `n` requests, each with the request it
+  -- got as the body (so the spec sees exactly what webget sent), 404 for
+  -- anything but /index.html.
+  local function httpd(n)
+    local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+    local pid = support.fork(function()
+      s:settimeout(20)
+      for _ = 1, n do
+        local c = assert(s:accept())
+        c:settimeout(10)
+        local req = ""
+        repeat
+          local l = c:read("L")
+          req = req .. (l or "")
+        until l == nil or l == "\r\n"
+        local doc = req:match("^GET (%S+) ")
+        if doc == "/index.html" then
+          c:write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n", req)
+        else
+          c:write("HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\n", req)
+        end
+        c:close()
+      end
+    end)
+    local port = s:getsockname().port
+    s:close()
+    return pid, port
+  end
+
+  it("sends GET DOC HTTP/1.0 CRLF CRLF on one connection per document and prints each answer", function()
+    local pid, port = httpd(2)
+    local out, ok, how, code, err = support.run_example("iosocket/webget.lua",
+      { "localhost:" .. port, "/index.html", "/guanaco.html" })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.equal("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nGET /index.html HTTP/1.0\r\n\r\n"
+      .. "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\nGET /guanaco.html HTTP/1.0\r\n\r\n", out)
+    local _, phow, pcode = support.reap(pid, 10)
+    assert.same({ "exit", 0 }, { phow, pcode })
+  end)
+
+  it("cannot connect: a clear error", function()
+    local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+    local port = s:getsockname().port
+    s:close()
+    local out, ok, _, code, err = support.run_example("iosocket/webget.lua", { "127.0.0.1:" .. port, "/" })
+    assert.is_nil(ok)
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("cannot connect to httpd on 127.0.0.1", err, 1, true)
+  end)
+
+  it("answers bad arguments with a usage line and exit 2", function()
+    check_usage("iosocket/webget.lua", {})
+    check_usage("iosocket/webget.lua", { "localhost" })
+    check_usage("iosocket/webget.lua", { "localhost:99999", "/" })
+  end)
+end)
+
+describe("interoperating with Perl's IO::Socket (the system's perl)", function()
+  local function perl(code, args, opts)
+    local argv = { "perl", "-MIO::Socket::INET", "-e", "alarm 20; " .. code, stdout = "pipe", stderr = "pipe" }
+    for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+    for k, v in pairs(opts or {}) do argv[k] = v end
+    local p = assert(ipc.spawn(argv))
+    running[#running + 1] = p
+    return p
+  end
+
+  it("a Perl client reads R26's greeting and R29's UDP time", function()
+    local srv = start_server("inet/tcp_server.lua", { "0" })
+    local out, err, ok = perl([[
+      my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => shift) or die "connect: $@";
+      print while <$s>;]], { tostring(srv.port) }):communicate(nil, 20)
+    assert.is_true(ok, err)
+    assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r\n$", out)
+    stops_cleanly(srv)
+
+    srv = start_server("inet/time_server.lua", { "0" })
+    out, err, ok = perl([[
+      my $s = IO::Socket::INET->new(Proto => "udp", PeerAddr => "127.0.0.1", PeerPort => shift) or die "socket: $@";
+      $s->send("0") or die "send: $!";
+      defined $s->recv(my $rtime, 4) or die "recv: $!";
+      print unpack("N", $rtime) - 2208988800 - time(), "\n";]], { tostring(srv.port) }):communicate(nil, 20)
+    assert.is_true(ok, err)
+    assert.is_true(math.abs(tonumber(out)) <= 2, out)
+    stops_cleanly(srv)
+  end)
+
+  it("R25 and R28 read from Perl servers", function()
+    local code = [[
+      my $srv = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 5, Reuse => 1)
+        or die "listen: $@";
+      $| = 1;
+      print "server started on port ", $srv->sockport, "\n";
+      my $c = $srv->accept;
+      print $c (shift eq "time" ? pack("N", time() + 2208988800)
+                                : "Hello there, perl, it's now " . localtime() . "\015\012");
+      close $c;]]
+    local p = perl(code, { "hello" })
+    p.stdout:settimeout(10)
+    local port = assert(p.stdout:read("l")):match("port (%d+)")
+    local out, ok, how, code2, err = support.run_example("inet/tcp_client.lua", { "127.0.0.1", port })
+    assert.same({ true, "exit", 0 }, { ok, how, code2 }, err)
+    assert.matches("^Hello there, perl, it's now " .. CTIME .. "\r\n$", out)
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+
+    p = perl(code, { "time" })
+    p.stdout:settimeout(10)
+    port = assert(p.stdout:read("l")):match("port (%d+)")
+    out, ok, how, code2, err = support.run_example("inet/time_client.lua", { "127.0.0.1:" .. port })
+    assert.same({ true, "exit", 0 }, { ok, how, code2 }, err)
+    assert.matches("\n127%.0%.0%.1:" .. port .. " +%-?[0-2] " .. CTIME .. "\n$", out)
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
+end)
