@@ -163,5 +163,5 @@ for row in "${RECIPES[@]}"; do
   fi
 done
 echo "$ran of 40 recipes ran as perlipc describes"
-# A recipe that is written but fails its tour fails `make demo`.
-[ "$failed" -eq 0 ]
+# Fewer than 40 (a recipe missing, unchecked or failing) fails `make demo`.
+[ "$ran" -eq 40 ]

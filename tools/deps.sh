@@ -3,7 +3,7 @@
 # A no-op when everything is there.
 set -e
 packages="gcc make pkg-config lua5.4 liblua5.4-dev lua-busted luarocks
-libreadline-dev valgrind lua-ldoc perl tmux util-linux procps"
+libreadline-dev valgrind lua-ldoc perl tmux util-linux procps busybox"
 
 missing=""
 for p in $packages; do
