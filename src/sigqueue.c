@@ -172,7 +172,9 @@ static void on_signal(int signo, siginfo_t *info, void *context) {
   atomic_fetch_add_explicit(&delivered[signo], 1, memory_order_relaxed);
   enqueue(signo, info);
   if (in_call && pthread_equal(pthread_self(), call_thread)) {
-    struct itimerspec soon = { { 0, 0 }, { 0, 1000000 } };  /* 1 ms */
+    /* 1 ms, then every 10 ms until the call ends: one firing could come
+     * before the thread is inside the call (a slow or emulated thread) */
+    struct itimerspec soon = { { 0, 10000000 }, { 0, 1000000 } };
     timer_settime(call_timer, 0, &soon, NULL);  /* async-signal-safe */
     timer_armed = 1;
   }
@@ -249,7 +251,8 @@ int uipc_sigq_call_begin(const struct timespec *left) {
   if (!call_timer_made && call_timer_make() < 0)
     return -1;
   if (left != NULL) {
-    struct itimerspec at = { { 0, 0 }, *left };
+    /* at the deadline, then every 10 ms, for the same reason as the poke */
+    struct itimerspec at = { { 0, 10000000 }, *left };
     if (at.it_value.tv_sec == 0 && at.it_value.tv_nsec == 0)
       at.it_value.tv_nsec = 1;  /* zero would disarm */
     timer_settime(call_timer, 0, &at, NULL);
