@@ -202,6 +202,64 @@ describe("R30/R31 unix/unix_client.lua and unix/unix_server.lua", function()
   end)
 end)
 
+describe("R30/R31 interoperating with Perl's IO::Socket::UNIX (the system's perl)", function()
+  local CTIME = "%a%a%a %a%a%a [ %d]%d %d%d:%d%d:%d%d %d%d%d%d"
+
+  -- A Perl program (core modules only), bounded by alarm 20.
+  local function perl(code, args, opts)
+    local argv = { "perl", "-MIO::Socket::UNIX", "-e", "alarm 20; " .. code, table.unpack(args or {}) }
+    argv.stdout, argv.stderr = "pipe", "pipe"
+    for k, v in pairs(opts or {}) do argv[k] = v end
+    return assert(ipc.spawn(argv))
+  end
+
+  it("R31 unix_server answers a Perl IO::Socket::UNIX client", function()
+    local path = support.tmpname(".sock")
+    local srv = start("unix/unix_server.lua", { path })
+    local client
+    finally(function()
+      if client then client:terminate(1) end
+      if running(srv) then stop(srv, "KILL") end
+    end)
+    local i, match = srv.stdout:expect("server started on [^\n]*\n", support.slack(10))
+    assert.equal(1, i, tostring(match))
+    client = perl([[
+      my $s = IO::Socket::UNIX->new(Peer => shift) or die "connect: $@";
+      print while <$s>;]], { path })
+    local out, err, ok, how, code = client:communicate(nil, support.slack(20))
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    local l = lines(out)
+    assert.matches("^Hello there, it's now " .. CTIME .. "$", l[1], nil, out)
+    assert.is_true(#l >= 2, "no fortune or saying: " .. out)
+    local show, scode, log = stop(srv, "TERM")
+    assert.same({ "exit", 0 }, { show, scode }, log)
+    assert.matches(": connection on " .. path:gsub("%p", "%%%0") .. " at ", log)
+    assert.is_nil(ipc.filetype(path))
+  end)
+
+  it("R30 unix_client reads from a Perl IO::Socket::UNIX server, byte for byte", function()
+    local path = support.tmpname(".sock")
+    local srv = perl([[
+      $| = 1;
+      my $path = shift;
+      my $srv = IO::Socket::UNIX->new(Local => $path, Listen => 5) or die "listen: $@";
+      print "server started on $path\n";
+      my $c = $srv->accept or die "accept: $!";
+      print $c "Hello there, it's now ", scalar localtime, "\n", "a last line without newline";
+      close $c;
+      unlink $path;]], { path }, { stderr = "stdout" })
+    finally(function() srv:terminate(1) end)
+    srv.stdout:settimeout(support.slack(10))
+    local line, err = srv.stdout:read("l")
+    assert.equal("server started on " .. path, line, tostring(err))
+    local out, ok, how, code, cerr = support.run_example("unix/unix_client.lua", { path })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, cerr)
+    assert.matches("^Hello there, it's now " .. CTIME .. "\na last line without newline$", out)
+    assert.same({ true, "exit", 0 }, { srv:wait(support.slack(10)) })
+    assert.is_nil(ipc.filetype(path))
+  end)
+end)
+
 describe("R38 sysv/shm.lua", function()
   it("runs the manual's demo: writes, reads back, swell, deletes", function()
     local out, ok, how, code, err = support.run_example("sysv/shm.lua")

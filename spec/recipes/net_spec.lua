@@ -422,10 +422,91 @@ describe("R27 inet/tcp_server_forking.lua", function()
 end)
 
 describe("R34 iosocket/webget.lua", function()
-  -- A tiny HTTP/1.0 peer: answers `n` requests, each with the request it
-  -- got as the body (so the spec sees exactly what webget sent), 404 for
-  -- anything but /index.html.
-  local function httpd(n)
+  -- The main run is against a real HTTP server from Debian's packages:
+  -- busybox httpd (installed by `make deps`), serving a temporary directory
+  -- with two documents on a free loopback port. The second document ends
+  -- without a newline and the first holds a CRLF: webget must print both
+  -- byte for byte.
+  local DOCS = {
+    { name = "a.html", body = "<html><body>Alpha, the first document.</body></html>\r\n<!-- end -->\n" },
+    { name = "b.html", body = "Bravo, the second document: its last line has no newline" },
+  }
+
+  -- Start `busybox httpd -f` on 127.0.0.1 serving `dir`. The port is found
+  -- free by binding port 0 and closing it; should another process take it
+  -- first, httpd exits and another port is tried (5 tries). Waits (10 s at
+  -- most) until httpd accepts. Returns the process and the port.
+  local function busybox_httpd(dir)
+    local why = "no try"
+    for _ = 1, 5 do
+      local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
+      local port = s:getsockname().port
+      s:close()
+      local p = assert(ipc.spawn{ "busybox", "httpd", "-f", "-p", "127.0.0.1:" .. port, "-h", dir,
+        stdin = "null", stdout = "null", stderr = "pipe" })
+      running[#running + 1] = p
+      local state = support.wait_until(function()
+        if select(2, p:poll()) ~= nil then return "exited" end
+        local c = ipc.connect{ host = "127.0.0.1", port = port, timeout = 1 }
+        if c then
+          c:close()
+          return "up"
+        end
+      end, support.slack(10))
+      if state == "up" and select(2, p:poll()) == nil then return p, port end
+      p:terminate(1)
+      p.stderr:settimeout(1)
+      why = tostring(state) .. ": " .. tostring(p.stderr:read("a"))
+      p.stderr:close()
+    end
+    error("busybox httpd did not start: " .. why)
+  end
+
+  it("fetches two documents from busybox httpd, one connection each, printing them byte for byte", function()
+    local dir = support.tmpname(".d")
+    assert(os.execute("mkdir " .. support.shell_quote(dir)))
+    local httpd
+    finally(function()
+      if httpd then httpd:terminate(1) end   -- TERM (KILL after 1 s) and reap
+      os.execute("rm -rf " .. support.shell_quote(dir))
+    end)
+    for _, d in ipairs(DOCS) do
+      local f = assert(io.open(dir .. "/" .. d.name, "wb"))
+      f:write(d.body)
+      f:close()
+    end
+    local port
+    httpd, port = busybox_httpd(dir)
+    local out, ok, how, code, err = support.run_example("iosocket/webget.lua",
+      { "127.0.0.1:" .. port, "/" .. DOCS[1].name, "/" .. DOCS[2].name })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    -- each answer: status line, headers, blank line, the document's exact
+    -- bytes. (busybox answers a 1.0 request with an HTTP/1.1 status line, as
+    -- RFC 9110 lets a server name its own version; the answer is still
+    -- HTTP/1.0-shaped: Connection: close, the body up to the close.)
+    local rest = out
+    for _, d in ipairs(DOCS) do
+      local status, headers, tail = rest:match("^(HTTP/1%.[01] [^\r\n]*)\r\n(.-\r\n)\r\n(.*)$")
+      assert.truthy(status, out)
+      assert.matches("^HTTP/1%.[01] 200 OK$", status, nil, out)
+      assert.matches("\r\nContent%-Length: " .. #d.body .. "\r\n", "\r\n" .. headers, nil, out)
+      assert.equal(d.body, tail:sub(1, #d.body), out)
+      rest = tail:sub(#d.body + 1)
+    end
+    assert.equal("", rest, out)
+    -- a missing document is the server's 404, printed as it comes
+    out, ok, how, code, err = support.run_example("iosocket/webget.lua", { "127.0.0.1:" .. port, "/guanaco.html" })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.matches("^HTTP/1%.[01] 404 Not Found\r\n", out)
+    -- put httpd down now: it must go on TERM
+    local _, phow, pcode = httpd:terminate(5)
+    assert.same({ "signal", 15 }, { phow, pcode })
+  end)
+
+  -- Only for the request bytes: a peer written here with unixipc answers
+  -- `n` requests, each with the request it got as the body, so the spec
+  -- sees exactly what webget sent (404 for anything but /index.html).
+  local function echo_httpd(n)
     local s = assert(ipc.listen{ host = "127.0.0.1", port = 0 })
     local pid = support.fork(function()
       s:settimeout(20)
@@ -451,8 +532,9 @@ describe("R34 iosocket/webget.lua", function()
     return pid, port
   end
 
-  it("sends GET DOC HTTP/1.0 CRLF CRLF on one connection per document and prints each answer", function()
-    local pid, port = httpd(2)
+  it("request bytes: sends exactly GET DOC HTTP/1.0 CRLF CRLF, one connection per document (echo peer)", function()
+    local pid, port = echo_httpd(2)
+    finally(function() support.reap(pid, 1) end)
     local out, ok, how, code, err = support.run_example("iosocket/webget.lua",
       { "localhost:" .. port, "/index.html", "/guanaco.html" })
     assert.same({ true, "exit", 0 }, { ok, how, code }, err)
@@ -481,6 +563,8 @@ describe("R34 iosocket/webget.lua", function()
 end)
 
 describe("interoperating with Perl's IO::Socket (the system's perl)", function()
+  -- A Perl program (core modules only) run by the system's perl; alarm 20
+  -- bounds it, after_each puts it down if a spec failed first.
   local function perl(code, args, opts)
     local argv = { "perl", "-MIO::Socket::INET", "-e", "alarm 20; " .. code, stdout = "pipe", stderr = "pipe" }
     for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
@@ -490,50 +574,116 @@ describe("interoperating with Perl's IO::Socket (the system's perl)", function()
     return p
   end
 
-  it("a Perl client reads R26's greeting and R29's UDP time", function()
+  -- A Perl server: its first stdout line (10 s at most) must be
+  -- "server started on port N"; its stderr is on stdout to show a die.
+  local function perl_server(code, args)
+    local p = perl("$| = 1; " .. code, args, { stderr = "stdout" })
+    p.stdout:settimeout(support.slack(10))
+    local line, err = p.stdout:read("l")
+    local port = line and line:match("^server started on port (%d+)$")
+    assert(port, "the Perl server did not start: " .. tostring(line or err))
+    return p, port
+  end
+
+  -- A Perl client reading all the server sends: its output.
+  local PRINT_ALL = [[
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => shift) or die "connect: $@";
+    print while <$s>;]]
+  local function perl_client(code, port)
+    local out, err, ok, how, status = perl(code, { tostring(port) }):communicate(nil, support.slack(20))
+    assert.same({ true, "exit", 0 }, { ok, how, status }, err)
+    return out
+  end
+
+  -- A one-shot Perl TCP server sending what `reply` (Perl expression) gives.
+  local function perl_tcp_server(reply)
+    return perl_server([[
+      my $srv = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 5, ReuseAddr => 1)
+        or die "listen: $@";
+      print "server started on port ", $srv->sockport, "\n";
+      my $c = $srv->accept or die "accept: $!";
+      print $c ]] .. reply .. [[;
+      close $c;]])
+  end
+
+  it("a Perl client reads R26's greeting", function()
     local srv = start_server("inet/tcp_server.lua", { "0" })
-    local out, err, ok = perl([[
-      my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => shift) or die "connect: $@";
-      print while <$s>;]], { tostring(srv.port) }):communicate(nil, 20)
-    assert.is_true(ok, err)
+    local out = perl_client(PRINT_ALL, srv.port)
     assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r\n$", out)
     stops_cleanly(srv)
+  end)
 
-    srv = start_server("inet/time_server.lua", { "0" })
-    out, err, ok = perl([[
+  it("a Perl client reads R27's greeting and the program it runs", function()
+    local srv = start_server("inet/tcp_server_forking.lua", { "0", "echo", "from the child" })
+    local out = perl_client(PRINT_ALL, srv.port)
+    assert.matches("^Hello there, " .. esc(LOCALNAME) .. ", it's now " .. CTIME .. "\r\nfrom the child\n$", out)
+    local pid = log_until(srv, ": begat (%d+) at ")
+    assert.equal(pid, log_until(srv, ": reaped (%d+) at "))
+    stops_cleanly(srv)
+  end)
+
+  it("a Perl client reads R29's time over TCP and over UDP", function()
+    local srv = start_server("inet/time_server.lua", { "0" })
+    local out = perl_client([[
+      my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => shift) or die "connect: $@";
+      local $/; my $rtime = <$s>;
+      length($rtime) == 4 or die "got ", length($rtime), " bytes";
+      print unpack("N", $rtime) - 2208988800 - time(), "\n";]], srv.port)
+    assert.is_true(math.abs(tonumber(out)) <= 2, out)
+    out = perl_client([[
       my $s = IO::Socket::INET->new(Proto => "udp", PeerAddr => "127.0.0.1", PeerPort => shift) or die "socket: $@";
       $s->send("0") or die "send: $!";
       defined $s->recv(my $rtime, 4) or die "recv: $!";
-      print unpack("N", $rtime) - 2208988800 - time(), "\n";]], { tostring(srv.port) }):communicate(nil, 20)
-    assert.is_true(ok, err)
+      print unpack("N", $rtime) - 2208988800 - time(), "\n";]], srv.port)
     assert.is_true(math.abs(tonumber(out)) <= 2, out)
     stops_cleanly(srv)
   end)
 
-  it("R25 and R28 read from Perl servers", function()
-    local code = [[
-      my $srv = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 5, Reuse => 1)
-        or die "listen: $@";
-      $| = 1;
-      print "server started on port ", $srv->sockport, "\n";
-      my $c = $srv->accept;
-      print $c (shift eq "time" ? pack("N", time() + 2208988800)
-                                : "Hello there, perl, it's now " . localtime() . "\015\012");
-      close $c;]]
-    local p = perl(code, { "hello" })
-    p.stdout:settimeout(10)
-    local port = assert(p.stdout:read("l")):match("port (%d+)")
-    local out, ok, how, code2, err = support.run_example("inet/tcp_client.lua", { "127.0.0.1", port })
-    assert.same({ true, "exit", 0 }, { ok, how, code2 }, err)
+  it("a Perl client reads R33's daytime line", function()
+    local srv = start_server("iosocket/daytime_server.lua", { "0" })
+    local out = perl_client(PRINT_ALL, srv.port)
+    assert.matches("^" .. CTIME .. "\r\n$", out)
+    stops_cleanly(srv)
+  end)
+
+  it("R25 reads from a Perl server", function()
+    local p, port = perl_tcp_server([["Hello there, perl, it's now " . localtime() . "\015\012"]])
+    local out, ok, how, code, err = support.run_example("inet/tcp_client.lua", { "127.0.0.1", port })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
     assert.matches("^Hello there, perl, it's now " .. CTIME .. "\r\n$", out)
     assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
 
-    p = perl(code, { "time" })
-    p.stdout:settimeout(10)
-    port = assert(p.stdout:read("l")):match("port (%d+)")
-    out, ok, how, code2, err = support.run_example("inet/time_client.lua", { "127.0.0.1:" .. port })
-    assert.same({ true, "exit", 0 }, { ok, how, code2 }, err)
+  it("R28 reads from a Perl TCP time server", function()
+    local p, port = perl_tcp_server([[pack("N", time() + 2208988800)]])
+    local out, ok, how, code, err = support.run_example("inet/time_client.lua", { "127.0.0.1:" .. port })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
     assert.matches("\n127%.0%.0%.1:" .. port .. " +%-?[0-2] " .. CTIME .. "\n$", out)
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
+
+  it("R32 reads from a Perl daytime server", function()
+    local p, port = perl_tcp_server([[scalar(localtime()) . "\015\012"]])
+    local out, ok, how, code, err = support.run_example("iosocket/daytime_client.lua", { "127.0.0.1", port })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.matches("^" .. CTIME .. "\r\n$", out)
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
+
+  it("R37 reads from a Perl UDP time server", function()
+    local p, port = perl_server([[
+      my $s = IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1", LocalPort => 0)
+        or die "socket: $@";
+      print "server started on port ", $s->sockport, "\n";
+      my $from = $s->recv(my $msg, 16);
+      defined $from or die "recv: $!";
+      $s->send(pack("N", time() + 2208988800), 0, $from) or die "send: $!";]])
+    local out, ok, how, code, err = support.run_example("udp/udp_time_client.lua", { "127.0.0.1:" .. port })
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    local l = lines(out)
+    assert.equal(2, #l, out)
+    assert.matches("^localhost +0 " .. CTIME .. "$", l[1])
+    assert.matches("^127%.0%.0%.1:" .. port .. " +%-?[0-2] " .. CTIME .. "$", l[2])
     assert.same({ true, "exit", 0 }, { p:wait(10) })
   end)
 end)
