@@ -294,4 +294,26 @@ function support.open_fds()
   return table.concat(open, " ")
 end
 
+-- Hardening specs: child interpreters started through a wrapper command.
+
+--- Like support.child, but the interpreter is started through `prefix`, a
+-- shell command prefix such as "prlimit --nofile=64:64" or
+-- "setpriv --ruid 65534 --rgid 65534 --clear-groups".
+function support.child_under(prefix, code, opts)
+  local saved = support.interpreter
+  support.interpreter = function() return prefix .. " " .. saved() end
+  local ok, res = pcall(support.child, code, opts)
+  support.interpreter = saved
+  if not ok then error(res, 2) end
+  return res
+end
+
+--- The octal permission bits of `path` as a string ("600"), from stat(1).
+function support.perms(path)
+  local p = assert(io.popen("stat -c %a " .. shell_quote(path) .. " 2>/dev/null"))
+  local out = p:read("a")
+  p:close()
+  return (out:gsub("%s+$", ""))
+end
+
 return support

@@ -753,7 +753,7 @@ Receive a descriptor passed with sendfd.
 @treturn[1] handle the descriptor received (close-on-exec)
 @treturn[1] string the data that came with it
 @return[2] nil at end of input, or nil, message, errno (EBADMSG: a message
-without a descriptor)
+without a descriptor; EMFILE: it came, but no descriptor slot was free)
 */
 static int m_recvfd(lua_State *L) {
   uipc_handle *h = check_unix(L, 1);
@@ -769,6 +769,8 @@ static int m_recvfd(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
+  if (fd < 0 && (m.msg.msg_flags & MSG_CTRUNC))  /* the kernel had no slot */
+    return uipc_fail_errno(L, EMFILE, "recvfd", NULL);
   if (fd < 0) {
     luaL_pushfail(L);
     lua_pushliteral(L, "recvfd: no descriptor in the message");

@@ -17,6 +17,8 @@ Spawning programs: process objects and pipe opens.
 */
 #include "unixipc.h"
 
+#include <pthread.h>
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -579,10 +581,32 @@ typedef struct {
   size_t inlen, inpos;
 } exchange;
 
+/* A write that cannot raise SIGPIPE whatever PIPE's disposition: the
+ * signal is blocked in this thread around it, and the one the write
+ * generated is taken back (unless one was pending already). A child that
+ * stops reading must not kill the process that communicates with it. */
+static ssize_t write_nosigpipe(int fd, const void *buf, size_t n) {
+  sigset_t pipe_set, old, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigpending(&pending);
+  int was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  ssize_t w = write(fd, buf, n);
+  int err = errno;
+  if (w < 0 && err == EPIPE && !was_pending) {
+    struct timespec zero = { 0, 0 };
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = err;
+  return w;
+}
+
 /* Feed stdin as far as it takes now: 1 go on, -1 error. EPIPE ends the
  * input (the child stopped reading). */
 static int feed(exchange *x) {
-  ssize_t w = write(x->in.h->fd, x->input + x->inpos, x->inlen - x->inpos);
+  ssize_t w = write_nosigpipe(x->in.h->fd, x->input + x->inpos, x->inlen - x->inpos);
   if (w >= 0)
     x->inpos += (size_t)w;
   else if (errno == EPIPE)
