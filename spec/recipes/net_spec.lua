@@ -646,6 +646,43 @@ describe("interoperating with Perl's IO::Socket (the system's perl)", function()
     stops_cleanly(srv)
   end)
 
+  it("a Perl client talks to R36's command server", function()
+    local srv = start_server("iosocket/command_server.lua", { "0" })
+    local out = perl_client([[
+      my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => shift) or die "connect: $@";
+      $s->autoflush(1);
+      my $buf = "";
+      sub upto { my $re = shift;   # read until the prompt (it has no newline)
+        until ($buf =~ $re) { sysread($s, my $c, 4096) or die "eof before $re"; $buf .= $c }
+        print $buf; $buf = "" }
+      upto(qr/Command\? \z/);
+      print $s "date\n";
+      upto(qr/Command\? \z/);
+      print $s "quit\n";
+      1 while sysread($s, my $c, 4096);
+      print "[closed]\n";]], srv.port)
+    assert.matches("^Welcome to examples/iosocket/command_server%.lua; type help for command list%.\n"
+      .. "Command%? " .. CTIME .. "\nCommand%? %[closed%]\n$", out)
+    stops_cleanly(srv)
+  end)
+
+  it("R35 talks to a Perl server", function()
+    local p, port = perl_server([[
+      my $srv = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 5, ReuseAddr => 1)
+        or die "listen: $@";
+      print "server started on port ", $srv->sockport, "\n";
+      my $c = $srv->accept or die "accept: $!";
+      $c->autoflush(1);
+      print $c "Hello from perl\n";
+      my $line = <$c>;
+      print $c "you said: $line";
+      close $c;]])
+    local out, err, ok, how, code = run_with_input("iosocket/biclient.lua", { "127.0.0.1", port }, "ping\n")
+    assert.same({ true, "exit", 0 }, { ok, how, code }, err)
+    assert.equal("Hello from perl\nyou said: ping\n", out)
+    assert.same({ true, "exit", 0 }, { p:wait(10) })
+  end)
+
   it("R25 reads from a Perl server", function()
     local p, port = perl_tcp_server([["Hello there, perl, it's now " . localtime() . "\015\012"]])
     local out, ok, how, code, err = support.run_example("inet/tcp_client.lua", { "127.0.0.1", port })
