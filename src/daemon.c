@@ -50,8 +50,10 @@ typedef struct {
 static const char *opt_string(lua_State *L, const char *field, const char *def) {
   int t = lua_getfield(L, 1, field);
   const char *s = def;
-  if (t == LUA_TSTRING)
+  if (t == LUA_TSTRING) {
+    uipc_check_nonul(L, -1, 1, field);
     s = lua_tostring(L, -1);
+  }
   else if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1))
     s = NULL;
   else if (t != LUA_TNIL)

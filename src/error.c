@@ -47,6 +47,19 @@ lua_Integer uipc_optsize(lua_State *L, int arg, lua_Integer def) {
   return n;
 }
 
+void uipc_check_nonul(lua_State *L, int idx, int arg, const char *what) {
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len);
+  if (s != NULL && memchr(s, '\0', len) != NULL)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s contains a NUL byte", what));
+}
+
+const char *uipc_checkpath(lua_State *L, int arg) {
+  const char *s = luaL_checkstring(L, arg);
+  uipc_check_nonul(L, arg, arg, "path");
+  return s;
+}
+
 void uipc_cloexec(int fd, int on) {
   int flags = fcntl(fd, F_GETFD);
   if (flags >= 0)

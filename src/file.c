@@ -39,7 +39,7 @@ Make a named pipe (mkfifo(3)); the umask applies to the mode.
 @usage assert(ipc.mkfifo("/tmp/myfifo", tonumber("600", 8)))
 */
 static int l_mkfifo(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = uipc_checkpath(L, 1);
   mode_t mode = checkmode(L, 2, 0666);
   if (mkfifo(path, mode) < 0)
     return uipc_fail(L, "mkfifo", path);
@@ -70,7 +70,7 @@ The type of a file, not following a final symbolic link (lstat(2)): Perl's
 @usage if ipc.filetype(path) ~= "fifo" then assert(ipc.mkfifo(path)) end
 */
 static int l_filetype(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = uipc_checkpath(L, 1);
   struct stat st;
   if (lstat(path, &st) < 0)
     return uipc_fail(L, "lstat", path);
@@ -174,7 +174,7 @@ Open a named pipe as a handle, waiting until the other side opens it too
 */
 static int l_open_fifo(lua_State *L) {
   static const char *const modes[] = { "r", "w", NULL };
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = uipc_checkpath(L, 1);
   int flags = luaL_checkoption(L, 2, NULL, modes) == 0 ? O_RDONLY : O_WRONLY;
   double deadline = uipc_deadline(uipc_opttimeout(L, 3));
   uipc_handle *h = uipc_handle_new(L);  /* first: nothing to leak if a handler raises */

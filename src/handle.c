@@ -556,8 +556,8 @@ static int read_count(lua_State *L, uipc_handle *h, size_t n, double deadline) {
     lua_pushliteral(L, "");
     return 1;
   }
-  if (n > unread(h))
-    rbuf_reserve(L, h, n - unread(h));
+  if (n > unread(h))  /* room grows with what arrives, not with what is asked */
+    rbuf_reserve(L, h, n - unread(h) < KEEP_MAX ? n - unread(h) : KEEP_MAX);
   while (unread(h) < n && (rc = fill(L, h, deadline)) != 0)
     if (rc < 0)
       return rc;
@@ -840,7 +840,7 @@ static int h_setvbuf(lua_State *L) {
   uipc_handle *h = uipc_handle_check(L, 1);
   int m = luaL_checkoption(L, 2, NULL, modes);
   lua_Integer size = uipc_optsize(L, 3, WRITE_CHUNK);
-  luaL_argcheck(L, size > 0, 3, "size must be positive");
+  luaL_argcheck(L, size > 0 && size <= (1 << 30), 3, "size must be between 1 and 2^30");
   int rc = flush_buffer(L, h, uipc_deadline(h->timeout), 1);
   if (rc < 0)
     return write_fail(L, h, rc, "setvbuf");

@@ -278,6 +278,7 @@ static const char *host_arg(lua_State *L, int hidx, int arg) {
   if (lua_type(L, hidx) != LUA_TSTRING)
     luaL_argerror(L, arg, lua_pushfstring(L, "host must be a string, got %s",
                                            luaL_typename(L, hidx)));
+  uipc_check_nonul(L, hidx, arg, "host");
   const char *host = lua_tostring(L, hidx);
   return strcmp(host, "*") == 0 ? NULL : host;
 }
@@ -350,6 +351,7 @@ int uipc_addr_check(lua_State *L, int arg, int family, int socktype, int passive
   if (family == AF_UNIX) {
     size_t len;
     const char *path = luaL_checklstring(L, arg, &len);
+    uipc_check_nonul(L, arg, arg, "path");
     unix_addr(L, arg, path, len, out);
     *next = arg + 1;
     return 0;
@@ -521,6 +523,7 @@ The IPv4 address of a host name, in dotted form.
 */
 static int l_gethostbyname(lua_State *L) {
   struct in_addr in;
+  uipc_check_nonul(L, 1, 1, "name");
   if (ipv4_of(L, luaL_checkstring(L, 1), "gethostbyname", &in))
     return 3;
   char text[INET_ADDRSTRLEN];

@@ -18,6 +18,8 @@ A poller over handles, io files and descriptors (epoll on Linux).
 */
 #include "unixipc.h"
 
+#include <fcntl.h>
+
 #include <string.h>
 #include <unistd.h>
 #ifdef UIPC_HAVE_EPOLL
@@ -169,12 +171,12 @@ static void *uv_block(lua_State *L, int uv, void *old, size_t oldsize, size_t si
 /* The slot of fd, growing the array as needed. */
 static slot *slot_at(lua_State *L, poller *p, int fd) {
   if (fd >= p->nslots) {
-    int n = p->nslots ? p->nslots : 64;
-    while (n <= fd)
+    size_t n = p->nslots ? (size_t)p->nslots : 64;
+    while (n <= (size_t)fd)  /* fd is an open descriptor: below its limit */
       n *= 2;
     p->slots = uv_block(L, UV_SLOTS, p->slots, sizeof(slot) * (size_t)p->nslots,
                         sizeof(slot) * (size_t)n);
-    p->nslots = n;
+    p->nslots = (int)n;
   }
   return &p->slots[fd];
 }
@@ -238,6 +240,8 @@ static int p_add(lua_State *L) {
   void *f;
   int fd = uipc_checkfd(L, 2, &h, &f);
   int want = check_mode(L, 3);
+  if (fcntl(fd, F_GETFD) < 0)  /* before the slot array grows to its number */
+    return ctl_fail(L, "poller add", fd);
   slot *s = slot_at(L, p, fd);
   if (s->want) {
     if (still_there(L, fd))

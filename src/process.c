@@ -365,6 +365,9 @@ static char **check_env(lua_State *L, int idx, int arg) {
     if (lua_type(L, -1) != LUA_TSTRING)
       luaL_argerror(L, arg, lua_pushfstring(L, "env values must be strings, got %s",
                                             luaL_typename(L, -1)));
+    uipc_check_nonul(L, -1, arg, "env value");
+    if (lua_type(L, -2) == LUA_TSTRING)
+      uipc_check_nonul(L, -2, arg, "env name");
     if (lua_type(L, -2) == LUA_TSTRING)
       lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
     else if (lua_isinteger(L, -2))
@@ -436,6 +439,7 @@ char **uipc_check_argv(lua_State *L, int idx, int arg, char ***envp) {
   luaL_argcheck(L, n < 0x100000, arg, "too many arguments");
   char **argv;
   if (n == 1 && lua_geti(L, idx, 1) == LUA_TSTRING) {
+    uipc_check_nonul(L, -1, arg, "command");
     const char *cmd = lua_tostring(L, -1);
     lua_pop(L, 1);
     argv = one_string_argv(L, arg, cmd);
@@ -447,6 +451,7 @@ char **uipc_check_argv(lua_State *L, int idx, int arg, char ***envp) {
       if (lua_geti(L, idx, i) != LUA_TSTRING)
         luaL_argerror(L, arg, lua_pushfstring(L, "command word %d: string expected, got %s",
                                               (int)i, luaL_typename(L, -1)));
+      uipc_check_nonul(L, -1, arg, "command word");
       argv[i - 1] = (char *)lua_tostring(L, -1);  /* kept alive by the table */
       lua_pop(L, 1);
     }
@@ -630,7 +635,7 @@ Change the working directory.
 @treturn[2] int errno
 */
 static int l_chdir(lua_State *L) {
-  const char *dir = luaL_checkstring(L, 1);
+  const char *dir = uipc_checkpath(L, 1);
   if (chdir(dir) < 0)
     return uipc_fail(L, "chdir", dir);
   lua_pushboolean(L, 1);

@@ -122,6 +122,7 @@ static int l_pty_spawn(lua_State *L) {
   ws.ws_col = check_dim(L, cmd, "cols", 80);
   lua_getfield(L, cmd, "cwd");
   luaL_argcheck(L, lua_isnil(L, -1) || lua_type(L, -1) == LUA_TSTRING, 1, "cwd must be a string");
+  uipc_check_nonul(L, -1, 1, "cwd");
   pl.cwd = lua_tostring(L, -1);  /* the command table keeps it */
   lua_pop(L, 1);
   uipc_process_new(L);

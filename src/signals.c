@@ -650,19 +650,20 @@ Send a signal to processes (kill(2)).
 @usage if not ipc.kill(0, pid) then print(pid .. " looks dead") end
 */
 static int l_kill(lua_State *L) {
-  int signo = lua_type(L, 1) == LUA_TNUMBER && lua_tointeger(L, 1) == 0
-                  ? 0 : uipc_checksignal(L, 1);
+  int signo = lua_isinteger(L, 1) && lua_tointeger(L, 1) == 0
+                  ? 0 : uipc_checksignal(L, 1);  /* 0 probes */
   int n = lua_gettop(L), count = 0, err = 0;
   luaL_argcheck(L, n >= 2, 2, "process id expected");
+  for (int i = 2; i <= n; i++)  /* every pid checked before any signal goes */
+    luaL_checkinteger(L, i);
   for (int i = 2; i <= n; i++) {
-    lua_Integer pid = luaL_checkinteger(L, i);
-    if (kill((pid_t)pid, signo) == 0)
+    if (kill((pid_t)lua_tointeger(L, i), signo) == 0)
       count++;
     else
       err = errno;
   }
   if (count == 0) {
-    lua_pushfstring(L, "%d", (int)luaL_checkinteger(L, 2));
+    lua_pushfstring(L, "%d", (int)lua_tointeger(L, 2));
     return uipc_fail_errno(L, err, "kill", lua_tostring(L, -1));
   }
   lua_pushinteger(L, count);
@@ -878,18 +879,27 @@ Schedule an ALRM; fractions of a second are honoured (setitimer).
 @number seconds 0 cancels
 @treturn number seconds that were left on the previous alarm
 */
-static int l_alarm(lua_State *L) {
-  lua_Number s = luaL_checknumber(L, 1);
-  luaL_argcheck(L, s >= 0, 1, "seconds must not be negative");
+/* setitimer for `s` seconds (0 cancels); the seconds left on the previous
+ * one, or -1 with errno. */
+static double set_alarm(double s, int *failed) {
   struct itimerval it, old;
   memset(&it, 0, sizeof it);
   it.it_value.tv_sec = (time_t)s;
-  it.it_value.tv_usec = (suseconds_t)((s - (lua_Number)it.it_value.tv_sec) * 1e6);
+  it.it_value.tv_usec = (suseconds_t)((s - (double)it.it_value.tv_sec) * 1e6);
   if (s > 0 && it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
     it.it_value.tv_usec = 1;  /* a tiny alarm still rings */
-  if (setitimer(ITIMER_REAL, &it, &old) < 0)
+  *failed = setitimer(ITIMER_REAL, &it, &old) < 0;
+  return tv2sec(&old.it_value);
+}
+
+static int l_alarm(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0 && s < 1e9, 1, "seconds must be between 0 and 1e9");
+  int failed;
+  double left = set_alarm((double)s, &failed);
+  if (failed)
     return uipc_fail(L, "setitimer", NULL);
-  lua_pushnumber(L, tv2sec(&old.it_value));
+  lua_pushnumber(L, left);
   return 1;
 }
 
@@ -1021,12 +1031,20 @@ static int l_sigwait(lua_State *L) {
   return 2;
 }
 
-/* guarded_pcall(guard, fn, ...) -> pcall's results, and guard.done = true
- * set before any Lua instruction can run again: ipc.timeout's ALRM
- * handler raises only while fn runs, never in the instructions after. */
+/* guarded_pcall(guard, seconds, fn, ...) -> pcall's results. The alarm is
+ * set here, just before the protected call, and guard.done = true right
+ * after it, with no Lua call or instruction in between (a hook fires on
+ * those, even on a C function's return): ipc.timeout's ALRM handler, which
+ * raises only while guard.done is unset, can only raise inside fn. */
 static int l_guarded_pcall(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checkany(L, 2);
+  double seconds = luaL_checknumber(L, 2);
+  luaL_checkany(L, 3);
+  lua_remove(L, 2);
+  int failed;
+  set_alarm(seconds, &failed);
+  if (failed)
+    return uipc_fail(L, "setitimer", NULL);
   int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
   lua_pushboolean(L, 1);
   lua_setfield(L, 1, "done");

@@ -33,6 +33,7 @@ name of the resolver's code, a string, where a system call gives an errno).
 #include <unistd.h>
 
 #define RECV_DEFAULT 65536   /* recv/recvfrom without a size */
+#define RECV_MAX (4 * 1024 * 1024)  /* above any datagram or socket buffer */
 #define FDS_MAX 16           /* descriptors recvfd takes from one message */
 
 /* ---- socket handles and their states ---- */
@@ -410,6 +411,8 @@ static int m_sendto(lua_State *L) {
  * end of a stream. */
 static int recv_data(lua_State *L, uipc_handle *h, int from) {
   size_t n = (size_t)uipc_optsize(L, 2, RECV_DEFAULT);
+  if (n > RECV_MAX)  /* one receive never brings more: no huge buffer up front */
+    n = RECV_MAX;
   size_t held = h->rlen - h->rpos;
   if (held > 0 && !from) {
     size_t k = n < held ? n : held;
@@ -519,6 +522,7 @@ ipv6only (booleans), rcvbuf, sndbuf (bytes), linger (seconds, or false).
 */
 static int m_setoption(lua_State *L) {
   uipc_handle *h = check_socket(L, 1);
+  uipc_check_nonul(L, 2, 2, "option name");
   int i = luaL_checkoption(L, 2, NULL, option_names);
   int v = 0;
   struct linger lg = { 0, 0 };
@@ -561,6 +565,7 @@ linger the seconds or false.
 */
 static int m_getoption(lua_State *L) {
   uipc_handle *h = check_socket(L, 1);
+  uipc_check_nonul(L, 2, 2, "option name");
   int i = luaL_checkoption(L, 2, NULL, option_names);
   int v = 0;
   struct linger lg = { 0, 0 };

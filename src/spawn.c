@@ -814,6 +814,7 @@ static void check_options(lua_State *L, uipc_spawn_plan *pl) {
   lua_getfield(L, 1, "cwd");
   pl->cwd = lua_isnil(L, -1) ? NULL : lua_tostring(L, -1);
   luaL_argcheck(L, lua_isnil(L, -1) || lua_type(L, -1) == LUA_TSTRING, 1, "cwd must be a string");
+  uipc_check_nonul(L, -1, 1, "cwd");
   lua_pop(L, 1);  /* the table keeps the string */
   lua_getfield(L, 1, "setsid");
   pl->setsid = lua_toboolean(L, -1);

@@ -270,7 +270,7 @@ project id (ftok(3)).
 @usage local q = ipc.msg(ipc.ftok("/etc/passwd", "Q"))
 */
 static int l_ftok(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = uipc_checkpath(L, 1);
   int id = 1;
   if (lua_type(L, 2) == LUA_TSTRING) {
     size_t len;

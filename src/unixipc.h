@@ -85,6 +85,13 @@ UIPC_HIDDEN int uipc_fail_timeout(lua_State *L);
 UIPC_HIDDEN double uipc_opttimeout(lua_State *L, int arg);
 /* Optional non-negative integer (sizes, counts); negative raises. */
 UIPC_HIDDEN lua_Integer uipc_optsize(lua_State *L, int arg, lua_Integer def);
+/* A string that becomes a C string for the system (a path, a program, an
+ * argument, an environment entry) must hold no NUL byte: the system would
+ * see only what comes before it (Perl's "poison null byte"). Raises an
+ * argument error for the string at idx, reported against argument arg. */
+UIPC_HIDDEN void uipc_check_nonul(lua_State *L, int idx, int arg, const char *what);
+/* luaL_checkstring for a path: raises if it holds a NUL byte. */
+UIPC_HIDDEN const char *uipc_checkpath(lua_State *L, int arg);
 /* Set the close-on-exec flag (for descriptors that came from elsewhere). */
 UIPC_HIDDEN void uipc_cloexec(int fd, int on);
 UIPC_HIDDEN void uipc_errno_open(lua_State *L);

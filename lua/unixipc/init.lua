@@ -36,7 +36,7 @@ end
 -- @usage ipc.SIG.INT = function(name) error("Somebody sent me a SIG" .. name) end
 -- A key of ipc.SIG, checked at the user's line.
 local function sigkey(sig)
-  if (type(sig) ~= "string" and type(sig) ~= "number") or not core.signum(sig) then
+  if not (type(sig) == "string" or math.type(sig) == "integer") or not core.signum(sig) then
     error(string.format("ipc.SIG: unknown signal '%s'", tostring(sig)), 3)
   end
   return sig
@@ -52,7 +52,11 @@ ipc.SIG = setmetatable({}, {
       error(string.format('ipc.SIG.%s: function, "IGNORE", "DEFAULT" or nil expected, got %s',
         tostring(sig), type(handler) == "string" and ("'" .. handler .. "'") or type(handler)), 2)
     end
-    core.signal(sig, handler)
+    local ok, err = pcall(core.signal, sig, handler)
+    if not ok then  -- e.g. a handler for SEGV: say it in SIG's words
+      error(string.format("ipc.SIG.%s: %s", tostring(sig),
+        tostring(err):gsub("^bad argument #%d+ to '[^']*' %((.*)%)$", "%1")), 2)
+    end
   end,
   __pairs = function()
     local names, i = core.signals(), 0
@@ -73,8 +77,12 @@ end
 local function checknumber(fname, arg, v)
   if math.type(v) == nil then
     argerror(fname, arg, "number expected, got " .. type(v))
+  elseif v ~= v then
+    argerror(fname, arg, "timeout must be a number, not NaN")
   elseif v < 0 then
     argerror(fname, arg, "timeout must not be negative")
+  elseif v >= 1e9 then
+    argerror(fname, arg, "timeout must be below 1e9 seconds")
   end
 end
 
@@ -90,8 +98,9 @@ local function checksignals(fname, arg, sigs)
   local list = type(sigs) == "table" and sigs or { sigs }
   for _, sig in ipairs(list) do
     local t = type(sig)
-    if t ~= "string" and t ~= "number" then
-      argerror(fname, arg, "signal name or number expected, got " .. t)
+    if t ~= "string" and math.type(sig) ~= "integer" then
+      argerror(fname, arg, "signal name or number expected, got " ..
+        (t == "number" and "a non-integral number" or t))
     elseif not core.signum(sig) then
       argerror(fname, arg, "unknown signal '" .. tostring(sig) .. "'")
     end
@@ -113,6 +122,10 @@ end
 -- @usage ipc.with_signal("HUP", "IGNORE", ipc.kill, "HUP", -ipc.getpgrp())
 function ipc.with_signal(sig, handler, fn, ...)
   checksignals("with_signal", 1, sig)
+  if handler ~= nil and type(handler) ~= "function" and not settings[handler] then
+    argerror("with_signal", 2, 'function, "IGNORE", "DEFAULT" or nil expected, got ' ..
+      (type(handler) == "string" and "'" .. handler .. "'" or type(handler)))
+  end
   checkcallable("with_signal", 3, fn)
   local previous = core.signal(sig, handler)
   local res = pack(pcall(fn, ...))
@@ -154,8 +167,7 @@ function ipc.timeout(seconds, fn, ...)
   local previous = core.signal("ALRM", function()
     if not guard.done then error(token, 0) end
   end, { restart = false })
-  core.alarm(seconds > 0 and seconds or 1e-6)
-  local res = pack(core._guarded_pcall(guard, fn, ...))
+  local res = pack(core._guarded_pcall(guard, seconds > 0 and seconds or 1e-6, fn, ...))
   core.alarm(0)
   local dispatched = pack(pcall(core.dispatch))  -- a ring that came late
   core.signal("ALRM", restorable(previous))

@@ -20,19 +20,22 @@ return function(ipc, core)
     local n = select("#", ...)
     local first = ...
     local cmd = {}
+    local words = { ... }
     if n == 1 and type(first) == "table" then
       for k, v in pairs(first) do cmd[k] = v end
-      return cmd
+      words, n = first, #first
     end
-    if n == 0 then argerror(fname, 1, "command expected") end
-    for i = 1, n do
-      local word = select(i, ...)
+    if n == 0 then argerror(fname, 1, words == first and "empty command" or "command expected") end
+    for i = 1, n do  -- checked here, so that errors name fname, not spawn
+      local word, arg = words[i], words == first and 1 or i
       if type(word) ~= "string" then
-        argerror(fname, i, "string expected, got " .. (word == nil and "nil" or type(word)))
+        argerror(fname, arg, "string expected, got " .. (word == nil and "nil" or type(word)))
+      elseif word:find("\0", 1, true) then
+        argerror(fname, arg, "command word contains a NUL byte")
       end
       cmd[i] = word
     end
-    if n == 1 and not first:find("%S") then argerror(fname, 1, "empty command") end
+    if n == 1 and not words[1]:find("%S") then argerror(fname, 1, "empty command") end
     return cmd
   end
 
