@@ -21,6 +21,26 @@ function recipe.number(i, default, usage_line)
   return n
 end
 
+--- The SysV KEY of the semaphore recipes: the only argument, decimal, a C
+-- int and not 0 (that would be IPC_PRIVATE, a new object each time).
+function recipe.sysv_key(usage_line)
+  local key = recipe.number(1, 1234, usage_line)
+  if #arg > 1 or (arg[1] and not arg[1]:match("^%d+$")) or key == 0 or key > 0x7fffffff then
+    recipe.usage(usage_line)
+  end
+  return key
+end
+
+--- The id of the semaphore set sem_create.lua made for `key`, or exit 1.
+function recipe.semaphore_set(key)
+  local id, err = ipc.semget(key, 0, 0)
+  if not id then
+    io.stderr:write(err, " (key ", key, ": run sem_create.lua first?)\n")
+    os.exit(1)
+  end
+  return id
+end
+
 --- A server's start line, flushed before it accepts: perlipc's
 -- "$0 $$: server started on port N at TIME" prefix.
 function recipe.started(where)

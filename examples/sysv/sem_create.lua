@@ -13,11 +13,7 @@ package.path = (arg[0]:match("^(.*)/[^/]+/[^/]+$") or "examples") .. "/?.lua;" .
 local recipe = require "recipe"
 
 local USAGE = "unixipc examples/sysv/sem_create.lua [KEY=1234]  (KEY: decimal, 1 to 2147483647)"
-local IPC_KEY = recipe.number(1, 1234, USAGE)
-if #arg > 1 or (arg[1] and not arg[1]:match("^%d+$")) or IPC_KEY == 0
-  or IPC_KEY > 0x7fffffff then
-  recipe.usage(USAGE)
-end
+local IPC_KEY = recipe.sysv_key(USAGE)
 
 -- Ten semaphores, all 0, readable and writable by everyone (0666).
 local id, err = ipc.semget(IPC_KEY, 10, tonumber("666", 8) | ipc.IPC_CREAT)

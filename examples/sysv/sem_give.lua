@@ -12,17 +12,8 @@ package.path = (arg[0]:match("^(.*)/[^/]+/[^/]+$") or "examples") .. "/?.lua;" .
 local recipe = require "recipe"
 
 local USAGE = "unixipc examples/sysv/sem_give.lua [KEY=1234]  (KEY: decimal, 1 to 2147483647)"
-local IPC_KEY = recipe.number(1, 1234, USAGE)
-if #arg > 1 or (arg[1] and not arg[1]:match("^%d+$")) or IPC_KEY == 0
-  or IPC_KEY > 0x7fffffff then
-  recipe.usage(USAGE)
-end
-
-local id, err = ipc.semget(IPC_KEY, 0, 0)  -- the set sem_create.lua made
-if not id then
-  io.stderr:write(err, " (key ", IPC_KEY, ": run sem_create.lua first?)\n")
-  os.exit(1)
-end
+local IPC_KEY = recipe.sysv_key(USAGE)
+local id = recipe.semaphore_set(IPC_KEY)  -- the set sem_create.lua made
 
 local semnum, semflag = 0, 0
 local ok, msg = ipc.semop(id, { { semnum, -1, semflag } })  -- decrement the count
