@@ -34,6 +34,5 @@ build = {
     ["unixipc"] = "lua/unixipc/init.lua",
     ["unixipc.process"] = "lua/unixipc/process.lua",
     ["unixipc.socket"] = "lua/unixipc/socket.lua",
-    ["unixipc.sysv"] = "lua/unixipc/sysv.lua",
   },
 }

@@ -188,8 +188,8 @@ function ipc.timeout(seconds, fn, ...)
 end
 
 -- The areas that compose primitives in Lua add their functions here.
-for _, area in ipairs { "process", "socket", "sysv" } do
-  require("unixipc." .. area)(ipc, core)
+for _, area in ipairs { "process", "socket" } do
+  require("unixipc." .. area)(ipc, core, argerror)
 end
 
 return ipc

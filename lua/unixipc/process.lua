@@ -6,13 +6,10 @@
 -- @module unixipc
 local pack, unpack = table.pack, table.unpack
 
-return function(ipc, core)
+-- argerror: init.lua's, luaL_argerror's words at the user's call site
+-- (for a check called by the public function).
+return function(ipc, core, argerror)
   local spawn = core.spawn
-
-  -- Argument errors in luaL_argerror's words, at the user's call site.
-  local function argerror(fname, arg, msg)
-    error(string.format("bad argument #%d to '%s' (%s)", arg, fname, msg), 4)
-  end
 
   -- The command table of a public function's arguments: strings, or one
   -- table (copied: its array and options).
