@@ -95,12 +95,18 @@ describe("the classic calls", function()
     assert.equal(13, ipc.getservbyname("daytime", "tcp"))
     assert.equal(53, ipc.getservbyname("domain", "udp"))
     assert.equal(80, ipc.getservbyname("http"))
-    assert.same({ nil, "getservbyname nosuch/tcp: unknown service" },
+    assert.same({ nil, "getservbyname nosuch/tcp: unknown service", ipc.errno.ENOENT },
       { ipc.getservbyname("nosuch", "tcp") })
     assert.equal(6, ipc.getprotobyname("tcp"))
     assert.equal(17, ipc.getprotobyname("udp"))
-    assert.same({ nil, "getprotobyname nosuch: unknown protocol" },
+    assert.same({ nil, "getprotobyname nosuch: unknown protocol", ipc.errno.ENOENT },
       { ipc.getprotobyname("nosuch") })
+  end)
+
+  it("a name with a NUL byte is an argument error, not the name before it", function()
+    assert.matches("bad argument #1 to '[%w.]*getservbyname' %(name contains", support.error_of(ipc.getservbyname, "http\0x"))
+    assert.matches("bad argument #2 to '[%w.]*getservbyname' %(protocol contains", support.error_of(ipc.getservbyname, "http", "tcp\0x"))
+    assert.matches("bad argument #1 to '[%w.]*getprotobyname' %(name contains", support.error_of(ipc.getprotobyname, "tcp\0x"))
   end)
 
   it("inet_aton and inet_ntoa convert 4-byte addresses", function()

@@ -706,7 +706,7 @@ static int h_read(lua_State *L) {
 static uipc_handle *iter_handle(lua_State *L) {
   uipc_handle *h = (uipc_handle *)lua_touserdata(L, lua_upvalueindex(1));
   if (h->closef == NULL)
-    luaL_error(L, "attempt to use a closed handle");
+    luaL_error(L, "lines iterator: attempt to use a closed handle");
   return h;
 }
 
@@ -929,7 +929,8 @@ static int h_expect(lua_State *L) {
       lua_pushvalue(L, lua_upvalueindex(1));  /* string.find */
       lua_pushlstring(L, h->rbuf ? h->rbuf + h->rpos : "", unread(h));
       lua_pushvalue(L, i);
-      lua_call(L, 2, 2);
+      if (lua_pcall(L, 2, 2, 0) != LUA_OK)  /* a malformed pattern */
+        return luaL_argerror(L, i, lua_tostring(L, -1));
       if (lua_isinteger(L, -2) && (best == 0 || lua_tointeger(L, -2) < best_s)) {
         best = i - 1;
         best_s = lua_tointeger(L, -2);

@@ -564,6 +564,17 @@ static int l_inet_ntoa(lua_State *L) {
   return 1;
 }
 
+/* The failure of a getXbyY_r lookup: its error when it had one, else
+ * ENOENT with `why` (the name is not in the database). */
+static int not_found(lua_State *L, int rc, const char *what, const char *why) {
+  if (rc != 0)
+    return uipc_fail_errno(L, rc, what, NULL);
+  luaL_pushfail(L);
+  lua_pushfstring(L, "%s: %s", what, why);
+  lua_pushinteger(L, ENOENT);
+  return 3;
+}
+
 /***
 The port of a service.
 @function getservbyname
@@ -572,17 +583,19 @@ The port of a service.
 @treturn[1] int port
 @return[2] nil
 @treturn[2] string "getservbyname nosuch/tcp: unknown service"
+@treturn[2] int ENOENT (or the error of the lookup)
 */
 static int l_getservbyname(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
+  uipc_check_nonul(L, 1, 1, "name");
   const char *proto = luaL_optstring(L, 2, "tcp");
+  uipc_check_nonul(L, 2, 2, "protocol");
   struct servent se, *found = NULL;
   char buf[4096];
-  if (getservbyname_r(name, proto, &se, buf, sizeof buf, &found) != 0 || found == NULL) {
-    luaL_pushfail(L);
-    lua_pushfstring(L, "getservbyname %s/%s: unknown service", name, proto);
-    return 2;
-  }
+  int rc = getservbyname_r(name, proto, &se, buf, sizeof buf, &found);
+  if (rc != 0 || found == NULL)
+    return not_found(L, rc, lua_pushfstring(L, "getservbyname %s/%s", name, proto),
+                     "unknown service");
   lua_pushinteger(L, ntohs((uint16_t)found->s_port));
   return 1;
 }
@@ -594,16 +607,16 @@ The number of a protocol.
 @treturn[1] int
 @return[2] nil
 @treturn[2] string "getprotobyname nosuch: unknown protocol"
+@treturn[2] int ENOENT (or the error of the lookup)
 */
 static int l_getprotobyname(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
+  uipc_check_nonul(L, 1, 1, "name");
   struct protoent pe, *found = NULL;
   char buf[1024];
-  if (getprotobyname_r(name, &pe, buf, sizeof buf, &found) != 0 || found == NULL) {
-    luaL_pushfail(L);
-    lua_pushfstring(L, "getprotobyname %s: unknown protocol", name);
-    return 2;
-  }
+  int rc = getprotobyname_r(name, &pe, buf, sizeof buf, &found);
+  if (rc != 0 || found == NULL)
+    return not_found(L, rc, lua_pushfstring(L, "getprotobyname %s", name), "unknown protocol");
   lua_pushinteger(L, found->p_proto);
   return 1;
 }

@@ -8,35 +8,58 @@
 -- `"EAI_..."` name); wrong options raise.
 -- @module unixipc
 
-return function(ipc, core)
+return function(ipc, core, argerror)
   local protos = { tcp = "stream", udp = "dgram" }
   local families = { inet = true, inet6 = true, unix = true }
 
-  local function argerror(fname, msg)
-    error(string.format("bad argument #1 to '%s' (%s)", fname, msg), 3)
+  -- What is wrong with a Unix-domain path for bind and connect, or nil:
+  -- it holds no NUL byte, except the first of a Linux abstract name, and
+  -- fits sun_path.
+  local function badpath(path)
+    if type(path) ~= "string" then
+      return "option 'path' must be a string, got " .. type(path)
+    end
+    local abstract = path:byte(1) == 0
+    if not abstract and path:find("\0", 1, true) then
+      return "option 'path' contains a NUL byte"
+    end
+    local max = core._unix_path_max + (abstract and 1 or 0)
+    if #path > max then
+      return string.format("Unix-domain socket path too long (%d bytes, at most %d)", #path, max)
+    end
   end
 
-  -- The options table of connect/listen, checked at the caller's line.
+  -- The options table of connect/listen, checked for the caller's line
+  -- (argerror's level: this function is called by the public one).
   local function checkopts(fname, opts, known)
     if type(opts) ~= "table" then
-      argerror(fname, "table expected, got " .. type(opts))
+      argerror(fname, 1, "table expected, got " .. type(opts))
     end
     for k in pairs(opts) do
-      if not known[k] then argerror(fname, "unknown option '" .. tostring(k) .. "'") end
+      if not known[k] then argerror(fname, 1, "unknown option '" .. tostring(k) .. "'") end
     end
     local proto = opts.proto or "tcp"
     if not protos[proto] then
-      argerror(fname, "proto must be \"tcp\" or \"udp\", got '" .. tostring(proto) .. "'")
+      argerror(fname, 1, "proto must be \"tcp\" or \"udp\", got '" .. tostring(proto) .. "'")
     end
     if opts.family ~= nil and not families[opts.family] then
-      argerror(fname, "unknown family '" .. tostring(opts.family) .. "'")
+      argerror(fname, 1, "unknown family '" .. tostring(opts.family) .. "'")
     end
     local port = tonumber(opts.port)
     if port and (port < 0 or port > 65535 or port % 1 ~= 0) then
-      argerror(fname, "port " .. tostring(opts.port) .. " out of range (0..65535)")
+      argerror(fname, 1, "port " .. tostring(opts.port) .. " out of range (0..65535)")
     end
     if opts.timeout ~= nil and (math.type(opts.timeout) == nil or opts.timeout < 0) then
-      argerror(fname, "timeout must be a non-negative number")
+      argerror(fname, 1, "timeout must be a non-negative number")
+    end
+    if opts.backlog ~= nil and math.type(opts.backlog) ~= "integer" then
+      argerror(fname, 1, "backlog must be an integer")
+    end
+    local pathmsg = opts.path ~= nil and badpath(opts.path)
+    if pathmsg then
+      argerror(fname, 1, pathmsg)
+    elseif opts.path == nil and fname == "connect" and (opts.host == nil or opts.port == nil) then
+      argerror(fname, 1, "options 'host' and 'port' (or 'path') expected")
     end
     return protos[proto]
   end
@@ -93,9 +116,6 @@ return function(ipc, core)
       return made("unix", socktype,
         function(s) return s:connect(opts.path, left()) end)
     end
-    if opts.host == nil or opts.port == nil then
-      argerror("connect", "options 'host' and 'port' (or 'path') expected")
-    end
     return each_address(opts.host, opts.port, { family = opts.family, socktype = socktype },
       function(a)
         local bind = function(s)
@@ -123,9 +143,6 @@ return function(ipc, core)
   -- @usage local server = assert(ipc.listen{host = "127.0.0.1", port = 0})
   function ipc.listen(opts)
     local socktype = checkopts("listen", opts, listen_opts)
-    if opts.backlog ~= nil and math.type(opts.backlog) ~= "integer" then
-      argerror("listen", "backlog must be an integer")
-    end
     local function listen(s)
       if socktype == "dgram" then return s end
       return s:listen(opts.backlog)

@@ -48,12 +48,6 @@ print(string.format("\napi_fuzz_spec: seed %d, %d calls per target (UNIXIPC_FUZZ
 -- A target listed here still runs; its failures are reported, not asserted
 -- (except those in NOT_RUN: a known hang would cost a whole batch timeout).
 local KNOWN = {
-  -- fuzz targets
-  ["getservbyname"] = "an unknown service or protocol returns nil, msg without an errno (third value nil)",
-  ["getprotobyname"] = "an unknown protocol returns nil, msg without an errno (third value nil)",
-  ["regress:expect-bad-pattern"] = "h:expect('[') raises Lua's 'malformed pattern (missing ']')', not naming expect",
-  ["regress:listen-long-path"] = "ipc.listen{path = <200 bytes>} raises from 'bind' (socket.lua:135), not naming listen",
-  ["regress:lines-after-close"] = "the iterator of h:lines() on a closed handle raises 'attempt to use a closed handle', naming neither lines nor the iterator",
   -- argument-only cases (the source of the call)
 }
 -- Known hangs: not run at all until fixed (then delete the entry here).
