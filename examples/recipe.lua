@@ -41,6 +41,34 @@ function recipe.semaphore_set(key)
   return id
 end
 
+--- A `HOST[:PORT]` argument ("localhost", "host:37", "[::1]:37") split
+-- with ipc.splitaddr: host and port, the port `default` when absent. A
+-- malformed one, or a port that is not a number 0..65535 unless
+-- `services` allows names ("http", "daytime(13)"), is a usage error.
+function recipe.hostport(a, default, usage_line, services)
+  local host, port = ipc.splitaddr(a)
+  if not host or host == "" then recipe.usage(usage_line) end
+  if port == nil then return host, default end
+  if math.type(port) == "integer" then
+    if port < 0 or port > 65535 then recipe.usage(usage_line) end
+  elseif not services then
+    recipe.usage(usage_line)
+  end
+  return host, port
+end
+
+--- Every argument as a peer `{label = arg, host =, port =}` (recipe.hostport
+-- with numeric ports); none at all is a usage error.
+function recipe.peers(default, usage_line)
+  local peers = {}
+  for i, a in ipairs(arg) do
+    local host, port = recipe.hostport(a, default, usage_line)
+    peers[i] = { label = a, host = host, port = port }
+  end
+  if #peers == 0 then recipe.usage(usage_line) end
+  return peers
+end
+
 --- A server's start line, flushed before it accepts: perlipc's
 -- "$0 $$: server started on port N at TIME" prefix.
 function recipe.started(where)

@@ -74,6 +74,30 @@ describe("getnameinfo", function()
   end)
 end)
 
+describe("splitaddr", function()
+  it("splits HOST[:PORT] as IO::Socket does, IPv6 in brackets", function()
+    local cases = {
+      { "localhost:13", "localhost", 13 }, { "localhost", "localhost" },
+      { "[::1]:80", "::1", 80 }, { "[::1]", "::1" }, { "::1", "::1" },
+      { "fe80::1:2", "fe80::1:2" }, { "10.0.0.1:0", "10.0.0.1", 0 },
+      { "h:daytime(13)", "h", "daytime(13)" }, { "h:http", "h", "http" },
+      { ":80", "", 80 }, { "h:99999", "h", 99999 }, { "h:-1", "h", -1 },
+      { "[127.0.0.1]:7", "127.0.0.1", 7 }, { "h:007", "h", 7 },
+    }
+    for _, c in ipairs(cases) do
+      assert.same({ c[2], c[3] }, { ipc.splitaddr(c[1]) }, c[1])
+    end
+  end)
+
+  it("returns nil, a message and EINVAL for a malformed one", function()
+    for _, a in ipairs { "", "[::1", "[::1]x", "[::1]:", "host:", "[]", "[a]:b]", "x]:1", "[[a]]" } do
+      assert.same({ nil, "splitaddr: malformed address '" .. a .. "'", ipc.errno.EINVAL },
+        { ipc.splitaddr(a) }, a)
+    end
+    assert.matches("bad argument #1 to '[%w.]*splitaddr'", support.error_of(ipc.splitaddr, {}))
+  end)
+end)
+
 describe("the classic calls", function()
   it("gethostbyname gives a dotted IPv4 string", function()
     assert.equal("127.0.0.1", ipc.gethostbyname("localhost"))

@@ -342,6 +342,32 @@ describe("ports", function()
     assert.equal(13, ipc.getaddrinfo("127.0.0.1", "daytime")[1].port)
   end)
 
+  it("without a port option, host carries it: HOST:PORT and [V6]:PORT", function()
+    local srv = track(assert(ipc.listen { host = "127.0.0.1:0" }))
+    local port = srv:getsockname().port
+    local c = track(assert(ipc.connect { host = "127.0.0.1:" .. port, timeout = 5 }))
+    assert.equal(port, c:getpeername().port)
+    track(srv:accept())
+    if have_ipv6() then
+      local srv6 = track(assert(ipc.listen { host = "[::1]:0" }))
+      assert.same("::1", srv6:getsockname().host)
+      local port6 = srv6:getsockname().port
+      local c6 = track(assert(ipc.connect { host = "[::1]:" .. port6, timeout = 5 }))
+      assert.same({ "inet6", "::1", port6 }, { c6:getpeername().family, c6:getpeername().host, c6:getpeername().port })
+      track(srv6:accept())
+    end
+    -- a port option wins: the host is then a host, colons and all
+    local _, msg = ipc.connect { host = "127.0.0.1:" .. port, port = port, timeout = 5 }
+    assert.matches("^getaddrinfo %[127%.0%.0%.1:%d+%]:%d+: ", msg)
+  end)
+
+  it("a malformed HOST:PORT, or one without a port, fails with EINVAL", function()
+    assert.same({ nil, "connect: malformed address '[::1'", E.EINVAL }, { ipc.connect { host = "[::1" } })
+    assert.same({ nil, "connect: malformed address 'h:'", E.EINVAL }, { ipc.connect { host = "h:" } })
+    assert.same({ nil, "connect: no port in '::1'", E.EINVAL }, { ipc.connect { host = "::1" } })
+    assert.same({ nil, "listen: malformed address '[::1]x'", E.EINVAL }, { ipc.listen { host = "[::1]x" } })
+  end)
+
   it("port 0 picks a different free port each time", function()
     local a = track(assert(ipc.listen { host = "127.0.0.1" }))
     local b = track(assert(ipc.listen { host = "127.0.0.1", port = 0 }))

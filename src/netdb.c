@@ -187,6 +187,69 @@ static void unix_addr(lua_State *L, int arg, const char *path, size_t len,
   out->len = unix_path_offset() + (socklen_t)len + (len > 0 && path[0] == '\0' ? 0 : 1);
 }
 
+/* ---- parsing outside text ---- */
+
+/* Digits only (at least one), with an optional leading '-'; the value
+ * saturates above 1e9, which every caller rejects as out of range. */
+static int decimal(const char *s, size_t len, long *value) {
+  size_t i = (len > 0 && s[0] == '-') ? 1 : 0;
+  if (i == len)
+    return 0;
+  long v = 0;
+  for (size_t k = i; k < len; k++) {
+    if (s[k] < '0' || s[k] > '9')
+      return 0;
+    if (v < 1000000000L)
+      v = v * 10 + (s[k] - '0');
+  }
+  *value = i ? -v : v;
+  return 1;
+}
+
+int uipc_parse_port(const char *s, size_t len, size_t *name_len, long *number) {
+  if (decimal(s, len, number))
+    return UIPC_PORT_NUMBER;
+  const char *open = len > 2 && s[len - 1] == ')' ? memchr(s, '(', len) : NULL;
+  if (open != NULL && open > s && open < s + len - 2 &&
+      decimal(open + 1, (size_t)(s + len - 1 - (open + 1)), number) &&
+      *number >= 0 && *number <= 65535 && open[1] != '-') {
+    *name_len = (size_t)(open - s);
+    return UIPC_PORT_NAMED;
+  }
+  return UIPC_PORT_NAME;
+}
+
+int uipc_split_hostport(const char *s, size_t len, uipc_hostport *out) {
+  memset(out, 0, sizeof *out);
+  if (len == 0)
+    return 0;
+  if (len > 0 && s[0] == '[') {
+    const char *close = memchr(s, ']', len);
+    if (close == NULL || close == s + 1 || memchr(s + 1, '[', (size_t)(close - s - 1)))
+      return 0;
+    out->host = 1;
+    out->host_len = (size_t)(close - s - 1);
+    size_t rest = (size_t)(close - s) + 1;
+    if (rest == len)
+      return 1;
+    if (s[rest] != ':' || rest + 1 == len)
+      return 0;
+    out->port = rest + 1;
+    out->port_len = len - out->port;
+    return memchr(s + out->port, ']', out->port_len) == NULL;
+  }
+  const char *colon = memchr(s, ':', len);
+  out->host_len = len;
+  if (colon == NULL || memchr(colon + 1, ':', len - (size_t)(colon - s) - 1) != NULL)
+    return memchr(s, '[', len) == NULL && memchr(s, ']', len) == NULL;
+  if (colon + 1 == s + len)
+    return 0;  /* "host:" */
+  out->host_len = (size_t)(colon - s);
+  out->port = out->host_len + 1;
+  out->port_len = len - out->port;
+  return memchr(s, '[', len) == NULL && memchr(s, ']', len) == NULL;
+}
+
 /* The port at idx as a service string for the resolver: a number 0..65535,
  * a service name, or Perl's "name(number)" (then *fallback is the number,
  * for when the name is unknown; else -1). Raises on a port out of range. */
@@ -207,22 +270,24 @@ static const char *port_service(lua_State *L, int idx, int arg, char *buf,
   if (lua_type(L, idx) != LUA_TSTRING)
     luaL_argerror(L, arg, lua_pushfstring(L, "port expected (number or service name), got %s",
                                            luaL_typename(L, idx)));
-  const char *s = lua_tostring(L, idx);
-  const char *open = strchr(s, '(');
-  size_t n = strlen(s);
-  if (open && open > s && n > 2 && s[n - 1] == ')' && (size_t)(open - s) < size) {
-    char *end;
-    long p = strtol(open + 1, &end, 10);
-    if (end == s + n - 1 && end > open + 1 && p >= 0 && p <= 65535) {
-      snprintf(buf, size, "%.*s", (int)(open - s), s);
-      *fallback = p;
+  uipc_check_nonul(L, idx, arg, "port");
+  size_t len, name_len;
+  long number;
+  const char *s = lua_tolstring(L, idx, &len);
+  switch (uipc_parse_port(s, len, &name_len, &number)) {
+  case UIPC_PORT_NUMBER:
+    if (number < 0 || number > 65535)
+      luaL_argerror(L, arg, lua_pushfstring(L, "port %s out of range (0..65535)", s));
+    snprintf(buf, size, "%ld", number);
+    return buf;
+  case UIPC_PORT_NAMED:
+    if (name_len < size) {
+      snprintf(buf, size, "%.*s", (int)name_len, s);
+      *fallback = number;
       return buf;
     }
+    break;
   }
-  char *end;
-  long p = strtol(s, &end, 10);
-  if (*s && *end == '\0' && (p < 0 || p > 65535))
-    luaL_argerror(L, arg, lua_pushfstring(L, "port %s out of range (0..65535)", s));
   return s;
 }
 
@@ -253,7 +318,7 @@ static int numeric_inet(const char *host, lua_Integer port, int family, uipc_soc
  * the list (the caller frees it), or NULL having pushed the failure. */
 static struct addrinfo *lookup(lua_State *L, const char *host, int pidx, int arg,
                                const struct addrinfo *hints) {
-  char buf[64], num[16];
+  char buf[64], num[24];
   long fallback;
   const char *service = port_service(L, pidx, arg, buf, sizeof buf, &fallback);
   struct addrinfo *res = NULL;
@@ -621,11 +686,48 @@ static int l_getprotobyname(lua_State *L) {
   return 1;
 }
 
+/***
+Split a `HOST[:PORT]` argument, as IO::Socket takes its PeerAddr:
+`"host:port"`, `"[::1]:80"`, `"[::1]"`, `"host"`; a bare IPv6 address
+(`"::1"`, two colons or more) is all host. A port of digits comes back as
+an integer, anything else (`"http"`, `"daytime(13)"`) as a string for
+`ipc.connect`'s `port`.
+@function splitaddr
+@string addr
+@treturn[1] string the host (`""` for `":80"`)
+@treturn[1] int|string|nil the port, nil when there is none
+@return[2] nil
+@treturn[2] string "splitaddr: malformed address '[::1'"
+@treturn[2] int EINVAL
+@usage local host, port = ipc.splitaddr(arg[1]); port = port or 37
+*/
+static int l_splitaddr(lua_State *L) {
+  size_t len, name_len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  uipc_hostport hp;
+  long number;
+  if (!uipc_split_hostport(s, len, &hp)) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "splitaddr: malformed address '%s'", s);
+    lua_pushinteger(L, EINVAL);
+    return 3;
+  }
+  lua_pushlstring(L, s + hp.host, hp.host_len);
+  if (hp.port_len == 0)
+    lua_pushnil(L);
+  else if (uipc_parse_port(s + hp.port, hp.port_len, &name_len, &number) == UIPC_PORT_NUMBER)
+    lua_pushinteger(L, number);
+  else
+    lua_pushlstring(L, s + hp.port, hp.port_len);
+  return 2;
+}
+
 static const luaL_Reg funcs[] = {
   { "getaddrinfo", l_getaddrinfo }, { "getnameinfo", l_getnameinfo },
   { "gethostbyname", l_gethostbyname }, { "gethostbyaddr", l_gethostbyaddr },
   { "getservbyname", l_getservbyname }, { "getprotobyname", l_getprotobyname },
   { "inet_aton", l_inet_aton }, { "inet_ntoa", l_inet_ntoa },
+  { "splitaddr", l_splitaddr },
   { NULL, NULL }
 };
 

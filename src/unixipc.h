@@ -381,6 +381,20 @@ typedef struct {
 } uipc_sockaddr;
 #define UIPC_SA(a) ((struct sockaddr *)&(a)->ss)
 
+/* The parsers of outside text (pure: no Lua, no system call; fuzzed by
+ * fuzz/address.c). A "HOST:PORT" argument: "host:port", "[v6 host]:port",
+ * "[v6 host]", "host", or a bare IPv6 address (two colons or more: all
+ * host). Fills the spans of host and port within s (port_len 0: no port);
+ * returns 0 for a malformed one ("", "[::1", "[::1]x", "host:", "[]"). */
+typedef struct { size_t host, host_len, port, port_len; } uipc_hostport;
+UIPC_HIDDEN int uipc_split_hostport(const char *s, size_t len, uipc_hostport *out);
+/* A port or service: UIPC_PORT_NUMBER ("80", "-1", "99999": *number is
+ * its value, saturated, for the caller's range check), UIPC_PORT_NAMED
+ * (Perl's "name(number)": *name_len and *number 0..65535) or
+ * UIPC_PORT_NAME (anything else, for the services database). */
+enum { UIPC_PORT_NAME, UIPC_PORT_NUMBER, UIPC_PORT_NAMED };
+UIPC_HIDDEN int uipc_parse_port(const char *s, size_t len, size_t *name_len, long *number);
+
 /* "inet" "inet6" "unix" -> AF_*, raising on another name; and back (NULL
  * for a family without a name). */
 UIPC_HIDDEN int uipc_checkfamily(lua_State *L, int arg, int def);

@@ -10,16 +10,8 @@ local USAGE = "unixipc examples/inet/time_client.lua HOST[:PORT]..."
 local SECS_OF_70_YEARS = 2208988800
 local function ctime(t) return os.date("%a %b %e %H:%M:%S %Y", t) end
 
--- Check every argument first: HOST or HOST:PORT.
-local peers = {}
-for i, a in ipairs(arg) do
-  local host, port = a:match("^([^:]+):(%d+)$")
-  if not host then host, port = a:match("^([^:]+)$"), 37 end
-  port = math.tointeger(tonumber(port))
-  if not host or port > 65535 then recipe.usage(USAGE) end
-  peers[i] = { label = a, host = host, port = port }
-end
-if #peers == 0 then recipe.usage(USAGE) end
+-- Every argument first: HOST, HOST:PORT or [HOST]:PORT.
+local peers = recipe.peers(37, USAGE)
 
 io.stdout:setvbuf("no")   -- $| = 1: the label shows while we wait
 print(string.format("%-24s %8s %s", "localhost", 0, ctime()))

@@ -8,9 +8,7 @@ local ipc = ipc or require("unixipc")
 
 local USAGE = "unixipc examples/iosocket/webget.lua HOST[:PORT] DOCUMENT..."
 if #arg < 2 then recipe.usage(USAGE) end
-local host, port = arg[1]:match("^([^:]+):(%d+)$")
-if not host then host, port = arg[1]:match("^([^:]+)$"), "http(80)" end
-if not host or tonumber(port) and tonumber(port) > 65535 then recipe.usage(USAGE) end
+local host, port = recipe.hostport(arg[1], "http(80)", USAGE, true)
 
 local EOL = "\r\n"
 local BLANK = EOL .. EOL

@@ -11,15 +11,7 @@ local USAGE = "unixipc examples/udp/udp_time_client.lua HOST[:PORT]..."
 local SECS_OF_70_YEARS = 2208988800
 local function ctime(t) return os.date("%a %b %e %H:%M:%S %Y", t) end
 
-local peers = {}
-for i, a in ipairs(arg) do
-  local host, port = a:match("^([^:]+):(%d+)$")
-  if not host then host, port = a:match("^([^:]+)$"), 37 end
-  port = math.tointeger(tonumber(port))
-  if not host or port > 65535 then recipe.usage(USAGE) end
-  peers[i] = { label = a, host = host, port = port }
-end
-if #peers == 0 then recipe.usage(USAGE) end
+local peers = recipe.peers(37, USAGE)
 
 -- An unbound datagram socket: the first send binds it to a free port.
 local sock = assert(ipc.socket("inet", "dgram"))

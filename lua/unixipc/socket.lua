@@ -2,7 +2,8 @@
 -- and `ipc.listen{...}`, composed from the socket primitives of the core.
 --
 -- Ports are numbers, service names (`"http"`) or Perl's `"daytime(13)"`
--- (the name, else the number); port 0 picks a free port. A host name is
+-- (the name, else the number); port 0 picks a free port. Without a `port`
+-- option, `host` may carry it: `"localhost:daytime(13)"`, `"[::1]:80"`. A host name is
 -- resolved with getaddrinfo and each address is tried in turn, as IO::Socket
 -- does. Failures return `nil, message, code` (an errno, or the resolver's
 -- `"EAI_..."` name); wrong options raise.
@@ -58,10 +59,29 @@ return function(ipc, core, argerror)
     local pathmsg = opts.path ~= nil and badpath(opts.path)
     if pathmsg then
       argerror(fname, 1, pathmsg)
-    elseif opts.path == nil and fname == "connect" and (opts.host == nil or opts.port == nil) then
+    elseif opts.path == nil and fname == "connect" and (opts.host == nil or opts.port == nil
+        and not (type(opts.host) == "string" and opts.host:find(":", 1, true))) then
       argerror(fname, 1, "options 'host' and 'port' (or 'path') expected")
     end
     return protos[proto]
+  end
+
+  -- The host and port of the options: without a port option, a host
+  -- "HOST:PORT" or "[v6]:PORT" carries it (IO::Socket's PeerAddr). Returns
+  -- true, host, port, or false, message, errno for a malformed one.
+  local function target(fname, opts, default_port)
+    local host, port = opts.host, opts.port
+    if port == nil and type(host) == "string" and host:find(":", 1, true) then
+      local msg
+      host, port, msg = core.splitaddr(host)
+      if not host then
+        return false, fname .. ": malformed address '" .. opts.host .. "'", msg
+      end
+    end
+    if port == nil and default_port == nil then
+      return false, fname .. ": no port in '" .. opts.host .. "'", core.errno.EINVAL
+    end
+    return true, host, port or default_port
   end
 
   -- Try fn(address) over the resolved addresses of host, port; the first
@@ -116,7 +136,9 @@ return function(ipc, core, argerror)
       return made("unix", socktype,
         function(s) return s:connect(opts.path, left()) end)
     end
-    return each_address(opts.host, opts.port, { family = opts.family, socktype = socktype },
+    local ok, host, port = target("connect", opts)
+    if not ok then return nil, host, port end
+    return each_address(host, port, { family = opts.family, socktype = socktype },
       function(a)
         local bind = function(s)
           if opts.localport == nil and opts.localhost == nil then return s end
@@ -155,7 +177,9 @@ return function(ipc, core, argerror)
       if opts.reuse == false then return s end
       return s:setoption("reuseaddr", true)
     end
-    return each_address(opts.host, opts.port or 0,
+    local ok, host, port = target("listen", opts, 0)
+    if not ok then return nil, host, port end
+    return each_address(host, port,
       { family = opts.family, socktype = socktype, passive = true },
       function(a)
         return made(a.family, socktype, reuse,
