@@ -7,6 +7,7 @@
 #   make install      PREFIX=/usr/local (module, Lua files, host)
 #   make doc          LDoc reference into build/doc
 #   make check-memory the suite under valgrind memcheck
+#   make fuzz         libFuzzer targets (clang, ASan, UBSan), FUZZ_TIME s each
 #   make bench        unixipc against plain C and Perl on the same work
 
 LUA         ?= lua5.4
@@ -51,7 +52,7 @@ LUA_SRC     := $(wildcard lua/unixipc/*.lua)
 CORE        := build/lib/unixipc/core.so
 HOST        := build/bin/unixipc
 
-.PHONY: all deps test demo install uninstall doc check-memory bench clean FORCE
+.PHONY: all deps test demo install uninstall doc check-memory fuzz bench clean FORCE
 
 all: $(CORE) $(HOST)
 
@@ -114,6 +115,10 @@ doc:
 
 check-memory: deps all
 	@bash spec/run --memcheck
+
+fuzz: deps
+	@sh tools/deps.sh fuzz
+	@bash fuzz/run
 
 bench: deps all
 	@bash bench/run

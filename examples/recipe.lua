@@ -49,10 +49,8 @@ function recipe.hostport(a, default, usage_line, services)
   local host, port = ipc.splitaddr(a)
   if not host or host == "" then recipe.usage(usage_line) end
   if port == nil then return host, default end
-  if math.type(port) == "integer" then
-    if port < 0 or port > 65535 then recipe.usage(usage_line) end
-  elseif not services then
-    recipe.usage(usage_line)
+  if math.type(port) ~= "integer" and (not services or tonumber(port)) then
+    recipe.usage(usage_line)  -- a name where numbers only go, or out of range
   end
   return host, port
 end

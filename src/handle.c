@@ -150,6 +150,12 @@ static size_t unread(const uipc_handle *h) {
   return h->rlen - h->rpos;
 }
 
+/* The first unread byte; "" before the buffer exists (no arithmetic on
+ * NULL, which C leaves undefined even for an offset of 0). */
+static const char *unread_text(const uipc_handle *h) {
+  return h->rbuf != NULL ? h->rbuf + h->rpos : "";
+}
+
 /* Make room for at least `want` more bytes after the unread ones. */
 static void rbuf_reserve(lua_State *L, uipc_handle *h, size_t want) {
   if (h->rpos == h->rlen)
@@ -513,8 +519,8 @@ static int h_tostring(lua_State *L) {
 static int read_line(lua_State *L, uipc_handle *h, int chop, double deadline) {
   size_t scanned = 0;
   for (;;) {
-    char *start = h->rbuf + h->rpos;
-    char *nl = unread(h) > scanned ? memchr(start + scanned, '\n', unread(h) - scanned) : NULL;
+    const char *start = unread_text(h);
+    const char *nl = unread(h) > scanned ? memchr(start + scanned, '\n', unread(h) - scanned) : NULL;
     if (nl != NULL) {
       size_t len = (size_t)(nl - start) + 1;
       lua_pushlstring(L, start, chop ? len - 1 : len);
@@ -526,7 +532,7 @@ static int read_line(lua_State *L, uipc_handle *h, int chop, double deadline) {
     if (rc == 0) {  /* end of input: the last line has no newline */
       if (unread(h) == 0)
         return 0;
-      lua_pushlstring(L, h->rbuf + h->rpos, unread(h));
+      lua_pushlstring(L, unread_text(h), unread(h));
       consume(h, unread(h));
       return 1;
     }
@@ -541,7 +547,7 @@ static int read_all(lua_State *L, uipc_handle *h, double deadline) {
     ;
   if (rc < 0)
     return rc;
-  lua_pushlstring(L, h->rbuf ? h->rbuf + h->rpos : "", unread(h));
+  lua_pushlstring(L, unread_text(h), unread(h));
   consume(h, unread(h));
   rbuf_shrink(L, h);
   return 1;
@@ -927,7 +933,7 @@ static int h_expect(lua_State *L) {
     int best = 0;
     for (int i = 2; i <= top; i++) {
       lua_pushvalue(L, lua_upvalueindex(1));  /* string.find */
-      lua_pushlstring(L, h->rbuf ? h->rbuf + h->rpos : "", unread(h));
+      lua_pushlstring(L, unread_text(h), unread(h));
       lua_pushvalue(L, i);
       if (lua_pcall(L, 2, 2, 0) != LUA_OK)  /* a malformed pattern */
         return luaL_argerror(L, i, lua_tostring(L, -1));
@@ -939,7 +945,7 @@ static int h_expect(lua_State *L) {
       lua_pop(L, 2);
     }
     if (best > 0) {
-      const char *text = h->rbuf + h->rpos;
+      const char *text = unread_text(h);
       lua_pushinteger(L, best);
       lua_pushlstring(L, text + best_s - 1, (size_t)(best_e - best_s + 1));
       lua_pushlstring(L, text, (size_t)(best_s - 1));

@@ -689,9 +689,9 @@ static int l_getprotobyname(lua_State *L) {
 /***
 Split a `HOST[:PORT]` argument, as IO::Socket takes its PeerAddr:
 `"host:port"`, `"[::1]:80"`, `"[::1]"`, `"host"`; a bare IPv6 address
-(`"::1"`, two colons or more) is all host. A port of digits comes back as
-an integer, anything else (`"http"`, `"daytime(13)"`) as a string for
-`ipc.connect`'s `port`.
+(`"::1"`, two colons or more) is all host. A port number 0..65535 comes
+back as an integer, anything else (`"http"`, `"daytime(13)"`, `"99999"`)
+as the string, for `ipc.connect`'s `port` to take or refuse.
 @function splitaddr
 @string addr
 @treturn[1] string the host (`""` for `":80"`)
@@ -715,7 +715,8 @@ static int l_splitaddr(lua_State *L) {
   lua_pushlstring(L, s + hp.host, hp.host_len);
   if (hp.port_len == 0)
     lua_pushnil(L);
-  else if (uipc_parse_port(s + hp.port, hp.port_len, &name_len, &number) == UIPC_PORT_NUMBER)
+  else if (uipc_parse_port(s + hp.port, hp.port_len, &name_len, &number) == UIPC_PORT_NUMBER
+           && number >= 0 && number <= 65535)
     lua_pushinteger(L, number);
   else
     lua_pushlstring(L, s + hp.port, hp.port_len);

@@ -133,22 +133,41 @@ static int signum_at(lua_State *L, int idx) {
   return signo;
 }
 
-int uipc_checksignal(lua_State *L, int arg) {
-  if (lua_type(L, arg) == LUA_TNUMBER) {
-    lua_Integer n = luaL_checkinteger(L, arg);
-    luaL_argcheck(L, n > 0 && n < NSIG, arg, "invalid signal number");
-    return (int)n;
+/* The signal at idx (a name, "SIG" name or number): its number, or 0 with
+ * *why saying what is wrong. */
+static int signal_at(lua_State *L, int idx, const char **why) {
+  int isint;
+  switch (lua_type(L, idx)) {
+  case LUA_TNUMBER: {
+    lua_Integer n = lua_tointegerx(L, idx, &isint);
+    if (!isint)
+      *why = "number has no integer representation";
+    else if (n <= 0 || n >= NSIG)
+      *why = "invalid signal number";
+    else
+      return (int)n;
+    return 0;
   }
-  if (lua_type(L, arg) != LUA_TSTRING)
-    return luaL_typeerror(L, arg, "signal name or number");
-  const char *s = lua_tostring(L, arg);
-  int signo = signum_at(L, arg);
+  case LUA_TSTRING: {
+    int signo = signum_at(L, idx);
+    if (signo == 0)
+      *why = lua_pushfstring(L, "unknown signal '%s'", lua_tostring(L, idx));
+    return signo;
+  }
+  default:
+    *why = lua_pushfstring(L, "signal name or number expected, got %s", luaL_typename(L, idx));
+    return 0;
+  }
+}
+
+int uipc_checksignal(lua_State *L, int arg) {
+  const char *why;
+  int signo = signal_at(L, arg, &why);
   if (signo == 0)
-    return luaL_argerror(L, arg, lua_pushfstring(L, "unknown signal '%s'", s));
+    luaL_argerror(L, arg, why);
   return signo;
 }
 
-/* A signal set from one name/number or an array of them at arg. */
 /* A signal set from one name/number or an array of them at arg; the
  * signals also go to `list` (room for NSIG) when given. Returns how many. */
 static int checksigset(lua_State *L, int arg, sigset_t *set, int *list) {
@@ -164,7 +183,10 @@ static int checksigset(lua_State *L, int arg, sigset_t *set, int *list) {
   luaL_argcheck(L, n < NSIG, arg, "too many signals");
   for (lua_Integer i = 1; i <= n; i++) {
     lua_geti(L, arg, i);
-    int s = uipc_checksignal(L, lua_gettop(L));
+    const char *why;
+    int s = signal_at(L, -1, &why);
+    if (s == 0)
+      luaL_argerror(L, arg, lua_pushfstring(L, "element %I: %s", i, why));
     sigaddset(set, s);
     if (list)
       list[i - 1] = s;

@@ -384,18 +384,7 @@ describe("descriptors running out (EMFILE)", function()
     assert.is_nil(res.error, res.error)
     assert.is_false(res.ok)
     assert.equal("y", res.again)  -- recovers with one slot free
-    if res.errno ~= E.EMFILE then
-      -- bug: take_fd() does not look at MSG_CTRUNC, so a descriptor the
-      -- kernel could not install reads as "recvfd: no descriptor in the
-      -- message" (EBADMSG) instead of EMFILE. Reproducer (as root or not):
-      --   prlimit --nofile=64:64 -- build/bin/unixipc -e 'local a, b = ipc.socketpair()
-      --     local r = ipc.pipe(); local t = {} while true do local d = ipc.dup(r)
-      --     if not d then break end t[#t + 1] = d end
-      --     a:sendfd(r, "x"); print(b:recvfd())'
-      --   --> nil  recvfd: no descriptor in the message  74
-      pending("bug: recvfd at EMFILE reports EBADMSG 'no descriptor in the message': " .. tostring(res.msg))
-      return
-    end
+    assert.equal(E.EMFILE, res.errno, res.msg)
     assert.truthy(res.msg:find("^recvfd"), res.msg)
   end)
 end)
