@@ -423,6 +423,7 @@ fn("getservbyname", { goods = { { '"http"', '"daytime"' }, { '"tcp"', '"udp"' } 
 fn("getprotobyname", { goods = { { '"tcp"', '"udp"' } }, eai = true })
 fn("inet_aton", { goods = { { '"127.0.0.1"', '"1.2.3"' } }, eai = true })
 fn("inet_ntoa", { goods = { { '"\\127\\0\\0\\1"' } } })
+fn("splitaddr", { goods = { { '"[::1]:80"', '"localhost:daytime(13)"', '"::1"', '"[::1"', '":80"' } } })
 fn("wait", { lone_nil = false })
 fn("waitpid", { goods = { { "-1", "0" }, { '"nohang"', '{"nohang", "untraced"}' } },
   prep = function(s, n)  -- never wait for ever: there is no child, but be sure
