@@ -472,6 +472,31 @@ describe("ipc.open", function()
     raises(3, "string expected, got table", "-|", "echo", {})
   end)
 
+  it("a handle collected without close does not wait; its child is reaped once it ends", function()
+    local function state(pid)
+      local f = io.open("/proc/" .. pid .. "/stat")
+      if not f then return nil end
+      local st = f:read("a"):match("^%d+ %(.*%) (%a)")
+      f:close()
+      return st
+    end
+    local pid
+    local t0 = ipc.monotime()
+    do
+      local h = assert(ipc.open("-|", "sleep", "30"))
+      pid = h:pid()
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.truthy(ipc.monotime() - t0 < support.slack(5))  -- not the 30 s of the child
+    assert.truthy(state(pid) ~= nil and state(pid) ~= "Z")
+    assert.equal(1, ipc.kill("KILL", pid))
+    assert.truthy(support.wait_until(function() return state(pid) == "Z" end, support.slack(10)))
+    -- the next child unixipc starts reaps it: no zombie piles up
+    assert.equal("x\n", ipc.capture("echo", "x"))
+    assert.is_nil(state(pid))
+  end)
+
   it("h:pid is nil for a handle that is no pipe open", function()
     local r, w = ipc.pipe()
     assert.is_nil(r:pid())

@@ -247,8 +247,9 @@ uipc_handle *uipc_handle_new(lua_State *L) {
 }
 
 /* The plain strategy: close the descriptor. */
-static int close_fd(lua_State *L, uipc_handle *h, int fd) {
+static int close_fd(lua_State *L, uipc_handle *h, int fd, int may_wait) {
   (void)h;
+  (void)may_wait;
   if (close(fd) < 0 && errno != EINTR)
     return uipc_fail(L, "close", NULL);
   lua_pushboolean(L, 1);
@@ -473,7 +474,7 @@ static int handle_close(lua_State *L, uipc_handle *h, int may_wait) {
   h->wlen = 0;
   pending_update(h);
   buffers_free(L, h);
-  int nres = closef(L, h, fd);
+  int nres = closef(L, h, fd, may_wait);
   if (flush_err) {
     lua_pop(L, nres);
     return uipc_fail_errno(L, flush_err, "close", NULL);

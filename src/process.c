@@ -217,8 +217,31 @@ static int started_table(lua_State *L) {
   return lua_gettop(L);
 }
 
+/* Reap, without waiting, the orphans of table t that have ended (or that
+ * someone else reaped: ECHILD). */
+static void reap_orphans(lua_State *L, int t) {
+  int err = errno;
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+      pid_t pid = (pid_t)lua_tointeger(L, -2), r;
+      int status;
+      while ((r = waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR)
+        ;
+      if (r == pid || (r < 0 && errno == ECHILD)) {
+        lua_pushvalue(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, t);  /* clearing a field is allowed during lua_next */
+      }
+    }
+    lua_pop(L, 1);
+  }
+  errno = err;
+}
+
 void uipc_child_started(lua_State *L, pid_t pid) {
   int t = started_table(L);
+  reap_orphans(L, t);
   lua_pushboolean(L, 1);
   lua_rawseti(L, t, pid);
   lua_pop(L, 1);

@@ -963,10 +963,17 @@ static int l_spawn(lua_State *L) {
 
 /* ---- pipe opens ---- */
 
-/* The close strategy of a pipe to a process: close, wait, report. */
-static int close_wait(lua_State *L, uipc_handle *h, int fd) {
+/* The close strategy of a pipe to a process: close, wait, report. When it
+ * may not wait (the handle was collected), a child still running is left
+ * to be reaped later, as a collected process object's is. */
+static int close_wait(lua_State *L, uipc_handle *h, int fd, int may_wait) {
   close(fd);
   int status;
+  if (!may_wait) {
+    if (uipc_child_wait(L, h->pid, &status, 1, -1) == 0)
+      uipc_child_orphaned(L, h->pid);
+    return 0;
+  }
   int r = uipc_child_wait(L, h->pid, &status, 0, -1);
   if (r <= 0)
     return fail_pid(L, errno, "waitpid", h->pid);
@@ -987,7 +994,9 @@ several strings are executed directly, never through a shell.
 @string mode `"-|"` or `"r"` to read, `"|-"` or `"w"` to write
 @string cmd ... the command
 @treturn[1] handle whose `close` waits and returns the exit-status triple;
-`h:pid()` is the child
+`h:pid()` is the child. A handle collected (or to-be-closed) without
+`close` does not wait: a child still running is reaped once it ends, the
+next time unixipc starts a child
 @return[2] nil (the program could not be started; no child is left)
 @treturn[2] string message
 @treturn[2] int errno

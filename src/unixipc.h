@@ -228,8 +228,9 @@ UIPC_HIDDEN void uipc_sig_host_interrupt(lua_State *L, int on);
 
 typedef struct uipc_handle uipc_handle;
 /* How a handle gives its descriptor back: closes fd (the handle is already
- * marked closed) and pushes what close() returns; returns how many. */
-typedef int (*uipc_closef)(lua_State *L, uipc_handle *h, int fd);
+ * marked closed) and pushes what close() returns; returns how many. Without
+ * may_wait (__gc, __close) it must not block, and its results are dropped. */
+typedef int (*uipc_closef)(lua_State *L, uipc_handle *h, int fd, int may_wait);
 
 struct uipc_handle {
   int fd;                 /* -1 once closed (or before it is opened) */
@@ -299,7 +300,9 @@ UIPC_HIDDEN int uipc_push_status(lua_State *L, int status, int triple);
 /* Remember that unixipc started `pid`, so a status reaped for it by
  * ipc.waitpid/ipc.wait (say in a CHLD handler) is kept for its owner. */
 UIPC_HIDDEN void uipc_child_started(lua_State *L, pid_t pid);
-/* The owner of `pid` is gone: a status reaped for it need not be kept. */
+/* The owner of `pid` is gone: a status reaped for it need not be kept, and
+ * once it ends it is reaped when unixipc next starts a child (no zombies
+ * pile up in a program that drops its process objects and pipe handles). */
 UIPC_HIDDEN void uipc_child_orphaned(lua_State *L, pid_t pid);
 /* Wait for one child (status cache first, then wait.c): 1 with *status set,
  * 0 when it has not ended (nohang, or the deadline passed), -1 with errno.
