@@ -24,7 +24,7 @@ build = {
       sources = {
         "src/core.c", "src/daemon.c", "src/error.c", "src/file.c", "src/handle.c", "src/poller.c",
         "src/process.c", "src/pty.c", "src/select.c", "src/signals.c",
-        "src/sigqueue.c", "src/socket.c", "src/netdb.c", "src/spawn.c", "src/sysv.c",
+        "src/resolve.c", "src/sigqueue.c", "src/socket.c", "src/netdb.c", "src/spawn.c", "src/sysv.c",
         "src/sysv_msg.c", "src/sysv_sem.c", "src/wait.c",
       },
       incdirs = { "src" },

@@ -74,6 +74,81 @@ describe("getnameinfo", function()
   end)
 end)
 
+describe("a name server that never answers", function()
+  -- The lookup runs in its own thread and the Lua thread waits in wait.c:
+  -- signal handlers run, ipc.timeout and hints.timeout end the wait (the
+  -- resolver alone would retry its poll after EINTR for 30 s here). The
+  -- name server is a silent UDP socket of the child on a random loopback
+  -- address, made the only one by a resolv.conf bind-mounted in a mount
+  -- namespace of its own (root only).
+  it("signals are handled and timeouts end the wait", function()
+    if ipc.geteuid() ~= 0 or not os.execute("command -v unshare >/dev/null") then
+      pending("needs root and unshare(1) to give the child its own resolv.conf")
+      return
+    end
+    math.randomseed(os.time() + ipc.getpid())
+    local ip = string.format("127.%d.%d.%d", math.random(1, 254), math.random(1, 254), math.random(2, 254))
+    local conf = support.tmpname(".resolv.conf")
+    local f = assert(io.open(conf, "w"))
+    f:write("nameserver ", ip, "\noptions timeout:30 attempts:1\n")
+    f:close()
+    local prefix = string.format("unshare --mount sh -c 'mount --bind %s /etc/resolv.conf && exec \"$@\"' sh",
+      conf)
+    local res = support.child_under(prefix, [==[
+      local ip = ...
+      local ns = assert(ipc.socket("inet", "dgram"))
+      assert(ns:bind(ip, 53))
+      local out = { usr1 = 0 }
+      ipc.SIG.USR1 = function() out.usr1 = out.usr1 + 1 end
+      local me = ipc.getpid()
+      local pid = fork(function() ipc.sleep(0.2) ipc.kill("USR1", me) end)
+      local function fds()  -- unixipc's eventfds (the lookup's own socket is glibc's)
+        local p = io.popen("ls -l /proc/" .. me .. "/fd | grep -c eventfd")
+        local n = p:read("a")
+        p:close()
+        return n
+      end
+      local before = fds()
+      local t0 = ipc.monotime()
+      out.r1, out.msg1, out.code1 = ipc.getaddrinfo("slow.example", "80", { timeout = 1 })
+      out.t1 = ipc.monotime() - t0
+      out.fds_kept = fds() == before  -- the abandoned job's eventfd is closed
+      out.reaped = reap(pid) == "exit"
+      ns:settimeout(1)
+      out.query = ns:recv() ~= nil  -- the resolver did ask our server
+      t0 = ipc.monotime()
+      out.r2, out.msg2 = ipc.timeout(0.5, ipc.gethostbyname, "slow2.example")
+      out.t2 = ipc.monotime() - t0
+      t0 = ipc.monotime()
+      local ok, err = pcall(ipc.timeout, 0.3, function()
+        ipc.SIG.ALRM = function() error("handler raised") end
+        ipc.alarm(0.1)
+        return ipc.getaddrinfo("slow3.example", "80")
+      end)
+      out.t3, out.err3 = ipc.monotime() - t0, tostring(err)
+      ipc.SIG.ALRM = "DEFAULT"
+      -- numeric lookups never wait for it
+      t0 = ipc.monotime()
+      out.numeric = ipc.getaddrinfo("127.0.0.1", "80")[1].port
+      out.t4 = ipc.monotime() - t0
+      return out
+    ]==], { args = { ip } })
+    assert.is_nil(res.error, res.error)
+    assert.same({ nil, "timeout", ipc.errno.ETIMEDOUT }, { res.r1, res.msg1, res.code1 })
+    assert.truthy(res.t1 >= 0.9 and res.t1 < support.slack(5), res.t1)
+    assert.equal(1, res.usr1)  -- ran while the lookup waited
+    assert.is_true(res.reaped)
+    assert.is_true(res.fds_kept)
+    assert.is_true(res.query)
+    assert.same({ nil, "timeout" }, { res.r2, res.msg2 })
+    assert.truthy(res.t2 < support.slack(5), res.t2)
+    assert.matches("handler raised", res.err3)
+    assert.truthy(res.t3 < support.slack(5), res.t3)
+    assert.equal(80, res.numeric)
+    assert.truthy(res.t4 < support.slack(1), res.t4)
+  end)
+end)
+
 describe("splitaddr", function()
   it("splits HOST[:PORT] as IO::Socket does, IPv6 in brackets", function()
     local cases = {

@@ -161,6 +161,8 @@ int uipc_fail_gai(lua_State *L, int rc, const char *what, const char *target) {
   };
   if (rc == EAI_SYSTEM)
     return uipc_fail(L, what, target);
+  if (rc == UIPC_RESOLVE_TIMEOUT)
+    return uipc_fail_timeout(L);
   luaL_pushfail(L);
   lua_pushfstring(L, "%s %s: %s", what, target, gai_strerror(rc));
   lua_pushnil(L);
@@ -314,18 +316,19 @@ static int numeric_inet(const char *host, lua_Integer port, int family, uipc_soc
 }
 
 /* getaddrinfo for a host and the port at pidx (see port_service), trying
- * the number of Perl's "name(number)" when the name is unknown. Returns
- * the list (the caller frees it), or NULL having pushed the failure. */
+ * the number of Perl's "name(number)" when the name is unknown, within the
+ * deadline (-1: none). Returns the list (the caller frees it), or NULL
+ * having pushed the failure. */
 static struct addrinfo *lookup(lua_State *L, const char *host, int pidx, int arg,
-                               const struct addrinfo *hints) {
+                               const struct addrinfo *hints, double deadline) {
   char buf[64], num[24];
   long fallback;
   const char *service = port_service(L, pidx, arg, buf, sizeof buf, &fallback);
   struct addrinfo *res = NULL;
-  int rc = getaddrinfo(host, service, hints, &res);
+  int rc = uipc_getaddrinfo(L, host, service, hints, &res, deadline);
   if (rc == EAI_SERVICE && fallback >= 0) {
     snprintf(num, sizeof num, "%ld", fallback);
-    rc = getaddrinfo(host, num, hints, &res);
+    rc = uipc_getaddrinfo(L, host, num, hints, &res, deadline);
   }
   if (rc == 0)
     return res;
@@ -359,7 +362,7 @@ static int inet_addr_of(lua_State *L, int hidx, int pidx, int arg, int family,
   hints.ai_family = family;
   hints.ai_socktype = socktype == SOCK_SEQPACKET ? 0 : socktype;
   hints.ai_flags = passive ? AI_PASSIVE : 0;
-  struct addrinfo *res = lookup(L, host, pidx, arg, &hints);
+  struct addrinfo *res = lookup(L, host, pidx, arg, &hints, -1);
   if (res == NULL)
     return 3;
   memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
@@ -429,9 +432,11 @@ int uipc_addr_check(lua_State *L, int arg, int family, int socktype, int passive
 
 /* ---- name services ---- */
 
-/* Hints from an optional table {family=, socktype=, protocol=, passive=}. */
-static void hints_of(lua_State *L, int arg, struct addrinfo *hints) {
+/* Hints from an optional table {family=, socktype=, protocol=, passive=,
+ * timeout=}; the timeout, as a deadline, into *deadline. */
+static void hints_of(lua_State *L, int arg, struct addrinfo *hints, double *deadline) {
   memset(hints, 0, sizeof *hints);
+  *deadline = -1;
   if (lua_isnoneornil(L, arg))
     return;
   luaL_checktype(L, arg, LUA_TTABLE);
@@ -444,6 +449,12 @@ static void hints_of(lua_State *L, int arg, struct addrinfo *hints) {
   hints->ai_protocol = uipc_checkprotocol(L, top + 3);
   lua_getfield(L, arg, "passive");
   hints->ai_flags = lua_toboolean(L, top + 4) ? AI_PASSIVE : 0;
+  lua_getfield(L, arg, "timeout");
+  if (!lua_isnil(L, top + 5)) {
+    if (lua_type(L, top + 5) != LUA_TNUMBER)
+      luaL_argerror(L, arg, "hints field 'timeout' must be a number");
+    *deadline = uipc_deadline(uipc_opttimeout(L, top + 5));
+  }
   lua_settop(L, top);
 }
 
@@ -452,7 +463,10 @@ Resolve a host and a service into addresses.
 @function getaddrinfo
 @tparam string|nil host
 @tparam[opt] string|int service
-@tparam[opt] table hints `{family=, socktype=, protocol=, passive=}`
+@tparam[opt] table hints `{family=, socktype=, protocol=, passive=, timeout=}`;
+`timeout` bounds the wait for the name servers (then nil, "timeout",
+ETIMEDOUT). The lookup runs in a thread of its own: signal handlers run
+while it waits.
 @treturn[1] table an array of address tables, each with `socktype` and `protocol`
 @return[2] nil
 @treturn[2] string message, e.g. "getaddrinfo nosuch.invalid: Name or service not known"
@@ -473,12 +487,13 @@ static int l_getaddrinfo(lua_State *L) {
   const char *host = host_arg(L, 1, 1);
   luaL_argcheck(L, host || !lua_isnoneornil(L, 2), 1, "host or service expected");
   struct addrinfo hints, *res;
-  hints_of(L, 3, &hints);
+  double deadline;
+  hints_of(L, 3, &hints, &deadline);
   if (lua_isnoneornil(L, 2)) {
-    int rc = getaddrinfo(host, NULL, &hints, &res);
+    int rc = uipc_getaddrinfo(L, host, NULL, &hints, &res, deadline);
     if (rc != 0)
       return uipc_fail_gai(L, rc, "getaddrinfo", host);
-  } else if ((res = lookup(L, host, 2, 2, &hints)) == NULL) {
+  } else if ((res = lookup(L, host, 2, 2, &hints, deadline)) == NULL) {
     return 3;
   }
   /* the list lives in a box until the table is built: a memory error
@@ -521,7 +536,7 @@ static int name_info(lua_State *L, int arg, int flags, const char *what,
   if (uipc_addr_check(L, arg, 0, 0, 0, &a, &next))
     return 3;
   char host[NI_MAXHOST], serv[NI_MAXSERV];
-  int rc = getnameinfo(UIPC_SA(&a), a.len, host, sizeof host, serv, sizeof serv, flags);
+  int rc = uipc_getnameinfo(L, &a, host, sizeof host, serv, sizeof serv, flags, -1);
   if (rc != 0) {
     char text[160];
     return uipc_fail_gai(L, rc, what, target ? target : uipc_addr_text(&a, text, sizeof text));
@@ -569,7 +584,7 @@ static int ipv4_of(lua_State *L, const char *name, const char *what, struct in_a
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_INET;
-  int rc = getaddrinfo(name, NULL, &hints, &res);
+  int rc = uipc_getaddrinfo(L, name, NULL, &hints, &res, -1);
   if (rc != 0)
     return uipc_fail_gai(L, rc, what, name);
   *out = ((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr;

@@ -398,6 +398,19 @@ UIPC_HIDDEN int uipc_split_hostport(const char *s, size_t len, uipc_hostport *ou
 enum { UIPC_PORT_NAME, UIPC_PORT_NUMBER, UIPC_PORT_NAMED };
 UIPC_HIDDEN int uipc_parse_port(const char *s, size_t len, size_t *name_len, long *number);
 
+/* resolve.c: getaddrinfo and getnameinfo waited for through wait.c, so
+ * Lua signal handlers run meanwhile and a deadline (-1: none) ends the wait
+ * with UIPC_RESOLVE_TIMEOUT (uipc_fail_gai makes it the timeout triple).
+ * Return the resolver's code; errno is the lookup's for EAI_SYSTEM. */
+#define UIPC_RESOLVE_TIMEOUT 1
+struct addrinfo;
+UIPC_HIDDEN int uipc_getaddrinfo(lua_State *L, const char *host, const char *service,
+                                 const struct addrinfo *hints, struct addrinfo **res,
+                                 double deadline);
+UIPC_HIDDEN int uipc_getnameinfo(lua_State *L, const uipc_sockaddr *a, char *host,
+                                 size_t hostlen, char *serv, size_t servlen, int flags,
+                                 double deadline);
+
 /* "inet" "inet6" "unix" -> AF_*, raising on another name; and back (NULL
  * for a family without a name). */
 UIPC_HIDDEN int uipc_checkfamily(lua_State *L, int arg, int def);

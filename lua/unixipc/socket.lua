@@ -118,7 +118,8 @@ return function(ipc, core, argerror)
   --- An IO::Socket-style client: a connected socket.
   -- `{host=, port=, proto="tcp"|"udp", family=, timeout=, path=, localport=,
   -- localhost=}`; `path` makes a Unix-domain socket. `timeout` bounds the
-  -- whole connect (every address tried); reads and writes keep no timeout
+  -- whole connect (the name lookup and every address tried); reads and
+  -- writes keep no timeout
   -- unless `h:settimeout` sets one.
   -- @tparam table opts
   -- @treturn[1] handle the connected socket
@@ -138,7 +139,7 @@ return function(ipc, core, argerror)
     end
     local ok, host, port = target("connect", opts)
     if not ok then return nil, host, port end
-    return each_address(host, port, { family = opts.family, socktype = socktype },
+    return each_address(host, port, { family = opts.family, socktype = socktype, timeout = left() },
       function(a)
         local bind = function(s)
           if opts.localport == nil and opts.localhost == nil then return s end
