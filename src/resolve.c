@@ -14,8 +14,9 @@
  * writes it under the lock, only while the job is not abandoned), so a
  * lookup given up on holds no descriptor of the process.
  *
- * Numeric hosts and ports never ask the network: getaddrinfo is first tried
- * with AI_NUMERICHOST | AI_NUMERICSERV, on the Lua thread, without a thread.
+ * A numeric host (or none) asks no name server: getaddrinfo is first tried
+ * with AI_NUMERICHOST on the Lua thread (a service name is looked up in
+ * the local services file).
  */
 #include "unixipc.h"
 
@@ -215,10 +216,10 @@ static job *job_new(lua_State *L, const char *host, const char *service) {
 int uipc_getaddrinfo(lua_State *L, const char *host, const char *service,
                      const struct addrinfo *hints, struct addrinfo **res, double deadline) {
   struct addrinfo numeric = *hints;
-  numeric.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
+  numeric.ai_flags |= AI_NUMERICHOST;
   int rc = getaddrinfo(host, service, &numeric, res);
-  if (rc != EAI_NONAME && rc != EAI_SERVICE)
-    return rc;  /* answered without the network, either way */
+  if (rc != EAI_NONAME)
+    return rc;  /* answered without a name server, either way */
   job *j = job_new(L, host, service);
   j->hints = *hints;
   rc = job_run(L, j, deadline);
