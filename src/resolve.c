@@ -36,6 +36,8 @@ enum { RUNNING, DONE, ABANDONED };
 typedef struct {
   pthread_mutex_t lock;
   int state;              /* under the lock */
+  int has_thread;
+  pthread_t thread;
   int wake_rd, wake_wr;   /* written once, when done (one eventfd, or a pipe) */
   int reverse;            /* getnameinfo, else getaddrinfo */
   int rc, err;            /* the call's result, and errno for EAI_SYSTEM */
@@ -65,16 +67,24 @@ static void job_free(job *j) {
   free(j);
 }
 
-/* The waiter is done with the job: free it if the thread is done (or was
- * never started), else leave it to the thread, without its descriptor. */
+/* The waiter is done with the job: when the thread is done (or there was
+ * none), join it — its exit closes what the resolver kept open in it, so
+ * nothing outlives the call — and free the job; else leave the job to the
+ * thread, detached, without its descriptor. */
 static void job_leave(job *j) {
   pthread_mutex_lock(&j->lock);
-  int thread_done = j->state != RUNNING;
+  int running = j->state == RUNNING, has_thread = j->has_thread;
+  pthread_t thread = j->thread;
   j->state = ABANDONED;
   close_wake(j);
   pthread_mutex_unlock(&j->lock);
-  if (thread_done)
-    job_free(j);
+  if (running) {
+    pthread_detach(thread);  /* it frees the job */
+    return;
+  }
+  if (has_thread)
+    pthread_join(thread, NULL);  /* done already: only its exit is left */
+  job_free(j);
 }
 
 static void job_call(job *j) {
@@ -140,20 +150,14 @@ static job **box_new(lua_State *L) {
 }
 
 /* A thread with every signal blocked (the process's handlers must run on
- * the Lua thread, never on this one), detached. 0 or an error number. */
+ * the Lua thread, never on this one). 0 or an error number. */
 static int start_thread(job *j) {
   sigset_t all, old;
   sigfillset(&all);
-  pthread_attr_t attr;
-  int rc = pthread_attr_init(&attr);
-  if (rc != 0)
-    return rc;
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pthread_t t;
-  rc = pthread_create(&t, &attr, job_thread, j);
+  int rc = pthread_create(&j->thread, NULL, job_thread, j);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&attr);
+  j->has_thread = rc == 0;
   return rc;
 }
 
