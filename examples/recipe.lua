@@ -11,6 +11,27 @@ function recipe.usage(line, ...)
   os.exit(2)
 end
 
+--- Print the arguments and a newline on stderr and exit 1 (perl's die).
+function recipe.die(...)
+  io.stderr:write(...)
+  io.stderr:write("\n")
+  os.exit(1)
+end
+
+--- The network status command of perlipc's pipe recipes: `netstat -an`,
+-- or `ss -an` (its successor) where netstat is not installed, as on a
+-- default Debian.
+function recipe.netstat()
+  for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
+    local f = io.open(dir .. "/netstat")
+    if f then
+      f:close()
+      return "netstat -an"
+    end
+  end
+  return "ss -an"
+end
+
 --- The numeric argument i, or `default` when absent; anything else is a
 -- usage error.
 function recipe.number(i, default, usage_line)
@@ -73,6 +94,20 @@ function recipe.started(where)
   io.stdout:write(string.format("%s %d: server started on %s at %s\n",
     arg[0], ipc.getpid(), where, os.date()))
   io.stdout:flush()
+end
+
+--- A server's log line: perlipc's logmsg, "$0 $$: MESSAGE at TIME".
+function recipe.logmsg(fmt, ...)
+  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
+end
+
+--- A TCP server on loopback `port` (0: any free one), or exit 1 saying why.
+-- Perl's servers bind INADDR_ANY; the demos stay on 127.0.0.1. listen{}
+-- sets SO_REUSEADDR and listens with SOMAXCONN.
+function recipe.listen(port)
+  local server, err = ipc.listen{ host = "127.0.0.1", port = port }
+  if not server then recipe.die(err) end
+  return server
 end
 
 --- Log a line on stdout, flushed (servers' logs are read while they run).

@@ -30,9 +30,7 @@ local FIFO = arg[1] or "./.signature"
 local count = recipe.number(2, nil, USAGE)   -- nil: forever
 
 local function die(...)
-  io.stderr:write(arg[0], ": ", ...)
-  io.stderr:write("\n")
-  os.exit(1)
+  recipe.die(arg[0], ": ", ...)
 end
 
 -- `fortune -s`, or a saying of our own where fortune is not installed.

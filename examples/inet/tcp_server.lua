@@ -11,14 +11,9 @@ if #arg > 1 then recipe.usage(USAGE) end
 local port = recipe.number(1, 2345, USAGE)
 local EOL = "\r\n"
 
-local function logmsg(fmt, ...)
-  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
-end
+local logmsg = recipe.logmsg
 
--- Perl binds INADDR_ANY; the demo stays on loopback (drop `host` to serve
--- every interface). listen{} sets SO_REUSEADDR and listens with SOMAXCONN.
-local server, err = ipc.listen{ host = "127.0.0.1", port = port }
-if not server then io.stderr:write(err, "\n") os.exit(1) end
+local server = recipe.listen(port)
 
 -- TERM or INT: log and leave. Set before the start line, so a signal sent
 -- as soon as it shows is handled; the handler runs at a safe point, even

@@ -21,12 +21,9 @@ if #program == 0 then
   end
 end
 
-local function logmsg(fmt, ...)
-  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
-end
+local logmsg = recipe.logmsg
 
-local server, err = ipc.listen{ host = "127.0.0.1", port = port }
-if not server then io.stderr:write(err, "\n") os.exit(1) end
+local server = recipe.listen(port)
 
 local children = {}   -- pid -> true while a child runs
 

@@ -11,9 +11,7 @@ if #arg > 1 then recipe.usage(USAGE) end
 local port = recipe.number(1, 37, USAGE)
 local SECS_OF_70_YEARS = 2208988800
 
-local function logmsg(fmt, ...)
-  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
-end
+local logmsg = recipe.logmsg
 
 local function name_of(addr) return ipc.gethostbyaddr(addr.host) or addr.host end
 

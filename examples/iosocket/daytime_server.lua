@@ -9,13 +9,10 @@ local USAGE = "unixipc examples/iosocket/daytime_server.lua [PORT=13]"
 if #arg > 1 then recipe.usage(USAGE) end
 local port = recipe.number(1, 13, USAGE)
 
-local function logmsg(fmt, ...)
-  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
-end
+local logmsg = recipe.logmsg
 
 -- Port 13 needs root; try 0 (any free port) or one above 1023.
-local server, err = ipc.listen{ host = "127.0.0.1", port = port }
-if not server then io.stderr:write(err, "\n") os.exit(1) end
+local server = recipe.listen(port)
 
 -- TERM or INT: log and leave. Set before the start line, so a signal sent
 -- as soon as it shows is handled; the handler runs at a safe point, even

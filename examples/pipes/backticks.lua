@@ -13,21 +13,10 @@ local ipc = ipc or require("unixipc")
 
 if #arg > 1 then recipe.usage("unixipc examples/pipes/backticks.lua [COMMAND=\"netstat -an\"]") end
 
-local function die(msg)
-  io.stderr:write(msg, "\n")
-  os.exit(1)
-end
-
-local function on_path(prog)
-  for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
-    local f = io.open(dir .. "/" .. prog)
-    if f then f:close() return true end
-  end
-  return false
-end
+local die = recipe.die
 
 -- netstat is missing on a default Debian: ss is its successor.
-local command = (arg[1] or (on_path("netstat") and "netstat -an" or "ss -an")) .. " 2>&1"
+local command = (arg[1] or recipe.netstat()) .. " 2>&1"
 
 local function wanted(line) return not (line:find("^tcp") or line:find("^udp")) end
 

@@ -16,10 +16,7 @@ local ipc = ipc or require("unixipc")
 if #arg > 1 then recipe.usage("unixipc examples/pipes/spooler.lua [COMMAND=\"cat -v\"]") end
 local command = arg[1] or "cat -v"
 
-local function die(msg)
-  io.stderr:write(msg, "\n")
-  os.exit(1)
-end
+local die = recipe.die
 
 local spooler, err = ipc.open("|-", command)
 if not spooler then die("can't fork: " .. err) end

@@ -17,20 +17,9 @@ local ipc = ipc or require("unixipc")
 
 if #arg > 1 then recipe.usage("unixipc examples/pipes/status_filter.lua [COMMAND=\"netstat -an\"]") end
 
-local function die(msg)
-  io.stderr:write(msg, "\n")
-  os.exit(1)
-end
+local die = recipe.die
 
-local function on_path(prog)
-  for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
-    local f = io.open(dir .. "/" .. prog)
-    if f then f:close() return true end
-  end
-  return false
-end
-
-local command = arg[1] or (on_path("netstat") and "netstat -an" or "ss -an")
+local command = arg[1] or recipe.netstat()
 
 -- "2>&1" makes it a shell command: the shell's complaints come down the pipe too.
 local status, err = ipc.open("-|", command .. " 2>&1")

@@ -15,11 +15,7 @@ local recipe = require "recipe"
 local USAGE = "unixipc examples/sysv/msg.lua [send KEY [MESSAGE...] | recv KEY [COUNT=1]]"
 local TYPE, MAXLEN = 1234, 60
 
-local function die(...)
-  io.stderr:write(...)
-  io.stderr:write("\n")
-  os.exit(1)
-end
+local die = recipe.die
 
 -- The queue of key (an integer or "private"), created if there is none.
 local function queue(key)

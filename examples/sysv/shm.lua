@@ -14,11 +14,7 @@ local recipe = require "recipe"
 local USAGE = "unixipc examples/sysv/shm.lua [write [MESSAGE] | read ID]"
 local SIZE, LEN = 2000, 60  -- the segment, and the part of it we use
 
-local function die(...)
-  io.stderr:write(...)
-  io.stderr:write("\n")
-  os.exit(1)
-end
+local die = recipe.die
 
 -- Create a private segment readable and writable by us only; write message.
 local function write(message)

@@ -18,9 +18,7 @@ local count = recipe.number(2, nil, USAGE)  -- nil: serve until TERM or INT
 
 local SAYING = "A Unix-domain socket is a file that talks back.\n"
 
-local function logmsg(fmt, ...)
-  recipe.log("%s %d: %s at %s", arg[0], ipc.getpid(), string.format(fmt, ...), os.date())
-end
+local logmsg = recipe.logmsg
 
 local server, err = ipc.listen{ path = NAME }
 if not server then
