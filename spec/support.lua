@@ -201,6 +201,33 @@ function support.run_example(file, args, opts)
   return out, ok, how, status, err
 end
 
+-- Output of the recipes (spec/recipes).
+
+--- The lines of `s` (each ended by a newline), as an array.
+function support.lines(s)
+  local t = {}
+  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
+  return t
+end
+
+--- True when `out` has a line equal to `line`.
+function support.has_line(out, line)
+  for _, l in ipairs(support.lines(out)) do
+    if l == line then return true end
+  end
+  return false
+end
+
+--- A recipe given wrong arguments (default: one unknown option) answers
+-- with a usage line and exit status 2, never a traceback.
+function support.check_usage(file, args)
+  local out, ok, how, code, err = support.run_example(file, args or { "--bogus" })
+  assert.is_nil(ok)
+  assert.same({ "exit", 2 }, { how, code })
+  assert.matches("usage: ", err .. out, 1, true)
+  assert.not_matches("traceback", err .. out, 1, true)
+end
+
 -- Descriptors, children and errors (handle, select and conventions specs).
 
 --- True when descriptor `fd` is open in this process.

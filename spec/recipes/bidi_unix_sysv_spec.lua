@@ -4,31 +4,11 @@
 -- Servers and waiting processes are started with ipc.spawn and always put
 -- down; every SysV object a spec makes is removed, even when it fails.
 local support = require("support")
+local lines, has_line, check_usage = support.lines, support.has_line, support.check_usage
 local ipc = require("unixipc")
 
 local TOP = os.getenv("PWD") or "."
 local HOST = TOP .. "/build/bin/unixipc"
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-  return t
-end
-
-local function has_line(out, line)
-  for _, l in ipairs(lines(out)) do
-    if l == line then return true end
-  end
-  return false
-end
-
-local function check_usage(file, args)
-  local out, ok, how, code, err = support.run_example(file, args or { "--bogus" })
-  assert.is_nil(ok)
-  assert.same({ "exit", 2 }, { how, code })
-  assert.matches("usage: ", err .. out, 1, true)
-  assert.not_matches("traceback", err .. out, 1, true)
-end
 
 -- A recipe started in the background, its stdout and stderr on a pipe.
 local function start(file, args)

@@ -4,16 +4,11 @@
 -- client against the printed port, checks the output lines, then stops the
 -- server with TERM and reaps it.
 local support = require("support")
+local lines, check_usage = support.lines, support.check_usage
 local ipc = require("unixipc")
 
 local top = os.getenv("PWD") or "."
 local HOST = top .. "/build/bin/unixipc"
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-  return t
-end
 
 -- The first line of `out` matching `pattern`, with its captures.
 local function find_line(out, pattern)
@@ -80,14 +75,6 @@ local function run_with_input(file, args, input)
   for _, a in ipairs(args) do argv[#argv + 1] = a end
   local p = assert(ipc.spawn(argv))
   return p:communicate(input, support.slack(30))
-end
-
-local function check_usage(file, args)
-  local out, ok, how, code, err = support.run_example(file, args)
-  assert.is_nil(ok)
-  assert.same({ "exit", 2 }, { how, code })
-  assert.matches("usage: ", err .. out, 1, true)
-  assert.not_matches("traceback", err .. out, 1, true)
 end
 
 -- True when no process `pid` exists any more (a reaped child).

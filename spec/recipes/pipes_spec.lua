@@ -2,20 +2,8 @@
 -- "Avoiding Pipe Deadlocks"), examples/pipes/*.lua run by the host, their
 -- output checked line by line.
 local support = require("support")
+local lines, has_line = support.lines, support.has_line
 local ipc = require("unixipc")
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-  return t
-end
-
-local function has_line(out, line)
-  for _, l in ipairs(lines(out)) do
-    if l == line then return true end
-  end
-  return false
-end
 
 local function any_line(out, pattern)
   for _, l in ipairs(lines(out)) do

@@ -1,16 +1,11 @@
 -- End to end: the signal recipes R03-R07 and the FIFO recipe R09 run by the
 -- host (build/bin/unixipc examples/<dir>/<name>.lua), their output checked.
 local support = require("support")
+local lines, has_line, check_usage = support.lines, support.has_line, support.check_usage
 local ipc = require("unixipc")
 
 local top = os.getenv("PWD") or "."
 local HOST = "build/bin/unixipc"
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-  return t
-end
 
 -- The lines of `out` matching `pattern`, as arrays of captures.
 local function matching(out, pattern)
@@ -20,21 +15,6 @@ local function matching(out, pattern)
     if caps[1] then t[#t + 1] = caps end
   end
   return t
-end
-
-local function has_line(out, line)
-  for _, l in ipairs(lines(out)) do
-    if l == line then return true end
-  end
-  return false
-end
-
-local function check_usage(file, args)
-  local out, ok, how, code, err = support.run_example(file, args)
-  assert.is_nil(ok)
-  assert.same({ "exit", 2 }, { how, code })
-  assert.matches("usage: ", err .. out, 1, true)
-  assert.not_matches("traceback", err .. out, 1, true)
 end
 
 -- A recipe started in the background with its stdout (and stderr) on a pipe.

@@ -1,29 +1,7 @@
 -- End to end: each perlipc recipe in examples/ run by the host
 -- (build/bin/unixipc examples/<dir>/<name>.lua), its output checked.
 local support = require("support")
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-  return t
-end
-
-local function has_line(out, line)
-  for _, l in ipairs(lines(out)) do
-    if l == line then return true end
-  end
-  return false
-end
-
--- A recipe that takes no arguments answers extra ones with a usage line and
--- exit status 2, never a traceback.
-local function check_usage(file, args)
-  local out, ok, how, code, err = support.run_example(file, args or { "--bogus" })
-  assert.is_nil(ok)
-  assert.same({ "exit", 2 }, { how, code })
-  assert.matches("usage: ", err .. out, 1, true)
-  assert.not_matches("traceback", err .. out, 1, true)
-end
+local lines, has_line, check_usage = support.lines, support.has_line, support.check_usage
 
 after_each(function() support.cleanup() end)
 
