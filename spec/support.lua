@@ -221,6 +221,7 @@ end
 --- A recipe given wrong arguments (default: one unknown option) answers
 -- with a usage line and exit status 2, never a traceback.
 function support.check_usage(file, args)
+  local assert = require("luassert")  -- busted's, which spec files see as a global
   local out, ok, how, code, err = support.run_example(file, args or { "--bogus" })
   assert.is_nil(ok)
   assert.same({ "exit", 2 }, { how, code })
