@@ -56,6 +56,10 @@ describe("getaddrinfo", function()
     assert.matches("unknown protocol 'nosuch'",
       support.error_of(ipc.getaddrinfo, "localhost", 1, { protocol = "nosuch" }))
     assert.matches("table expected", support.error_of(ipc.getaddrinfo, "localhost", 1, "inet"))
+    for _, t in ipairs { -1, 0 / 0, "1" } do
+      assert.matches("bad argument #3 to '[%w.]*getaddrinfo' %(hints field 'timeout' must be a non%-negative number%)",
+        support.error_of(ipc.getaddrinfo, "localhost", 1, { timeout = t }))
+    end
   end)
 end)
 

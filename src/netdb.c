@@ -451,9 +451,10 @@ static void hints_of(lua_State *L, int arg, struct addrinfo *hints, double *dead
   hints->ai_flags = lua_toboolean(L, top + 4) ? AI_PASSIVE : 0;
   lua_getfield(L, arg, "timeout");
   if (!lua_isnil(L, top + 5)) {
-    if (lua_type(L, top + 5) != LUA_TNUMBER)
-      luaL_argerror(L, arg, "hints field 'timeout' must be a number");
-    *deadline = uipc_deadline(uipc_opttimeout(L, top + 5));
+    lua_Number t = lua_tonumber(L, top + 5);
+    if (lua_type(L, top + 5) != LUA_TNUMBER || !(t >= 0))  /* NaN too */
+      luaL_argerror(L, arg, "hints field 'timeout' must be a non-negative number");
+    *deadline = uipc_deadline((double)t);
   }
   lua_settop(L, top);
 }
