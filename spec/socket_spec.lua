@@ -505,6 +505,21 @@ describe("Unix-domain sockets", function()
     assert.is_nil(io.open(long:sub(1, 108)))
   end)
 
+  it("a path with a NUL byte is an error in every form, never cut at the NUL", function()
+    local s = track(ipc.socket("unix", "stream"))
+    local cut = support.tmpname(".sock")
+    local bad = cut .. "\0tail"
+    assert.matches("bad argument #1 to 'bind' %(path contains a NUL byte%)",
+      support.error_of(function() s:bind(bad) end))
+    assert.matches("bad argument #1 to 'bind' %(path contains a NUL byte%)",
+      support.error_of(function() s:bind { family = "unix", path = bad } end))
+    assert.matches("bad argument #1 to 'listen' %(path contains a NUL byte%)",
+      support.error_of(function() ipc.listen { path = bad } end))
+    assert.matches("bad argument #1 to 'connect' %(path contains a NUL byte%)",
+      support.error_of(function() ipc.connect { path = bad } end))
+    assert.is_nil(ipc.filetype(cut))  -- nothing was bound at the path before the NUL
+  end)
+
   it("a path in use: nil, 'bind PATH: Address already in use', EADDRINUSE", function()
     local path = support.tmpname(".sock")
     track(assert(ipc.listen { path = path }))

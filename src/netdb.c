@@ -174,15 +174,37 @@ int uipc_fail_gai(lua_State *L, int rc, const char *what, const char *target) {
   return 3;
 }
 
-/* A Unix-domain address; a path that does not fit is a programming error,
- * never shortened. */
+/* What is wrong with a Unix-domain path, as a message pushed, or NULL: a
+ * NUL byte other than the first of a Linux abstract name, or more bytes
+ * than sun_path holds (a path is never shortened). */
+static const char *unix_path_error(lua_State *L, const char *path, size_t len) {
+  int abstract = len > 0 && path[0] == '\0';
+  size_t room = sizeof ((struct sockaddr_un *)0)->sun_path - (abstract ? 0 : 1);
+  if (!abstract && memchr(path, '\0', len) != NULL)
+    return lua_pushstring(L, "path contains a NUL byte");
+  if (len > room)
+    return lua_pushfstring(L, "Unix-domain socket path too long (%d bytes, at most %d)",
+                           (int)len, (int)room);
+  return NULL;
+}
+
+/* ipc._unix_path_error(path): for socket.lua, which checks the path of
+ * connect{}/listen{} before any socket exists. */
+static int l_unix_path_error(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  if (unix_path_error(L, path, len) == NULL)
+    lua_pushnil(L);
+  return 1;
+}
+
+/* A Unix-domain address; a bad path is a programming error. */
 static void unix_addr(lua_State *L, int arg, const char *path, size_t len,
                       uipc_sockaddr *out) {
   struct sockaddr_un *un = (struct sockaddr_un *)&out->ss;
-  size_t room = sizeof un->sun_path - (len > 0 && path[0] == '\0' ? 0 : 1);
-  if (len > room)
-    luaL_argerror(L, arg, lua_pushfstring(L,
-        "Unix-domain socket path too long (%d bytes, at most %d)", (int)len, (int)room));
+  const char *why = unix_path_error(L, path, len);
+  if (why != NULL)
+    luaL_argerror(L, arg, why);
   memset(un, 0, sizeof *un);
   un->sun_family = AF_UNIX;
   memcpy(un->sun_path, path, len);
@@ -213,8 +235,8 @@ int uipc_parse_port(const char *s, size_t len, size_t *name_len, long *number) {
     return UIPC_PORT_NUMBER;
   const char *open = len > 2 && s[len - 1] == ')' ? memchr(s, '(', len) : NULL;
   if (open != NULL && open > s && open < s + len - 2 &&
-      decimal(open + 1, (size_t)(s + len - 1 - (open + 1)), number) &&
-      *number >= 0 && *number <= 65535 && open[1] != '-') {
+      open[1] != '-' && decimal(open + 1, (size_t)(s + len - 1 - (open + 1)), number) &&
+      *number <= 65535) {
     *name_len = (size_t)(open - s);
     return UIPC_PORT_NAMED;
   }
@@ -225,7 +247,7 @@ int uipc_split_hostport(const char *s, size_t len, uipc_hostport *out) {
   memset(out, 0, sizeof *out);
   if (len == 0)
     return 0;
-  if (len > 0 && s[0] == '[') {
+  if (s[0] == '[') {  /* "[host]" or "[host]:port" */
     const char *close = memchr(s, ']', len);
     if (close == NULL || close == s + 1 || memchr(s + 1, '[', (size_t)(close - s - 1)))
       return 0;
@@ -240,16 +262,18 @@ int uipc_split_hostport(const char *s, size_t len, uipc_hostport *out) {
     out->port_len = len - out->port;
     return memchr(s + out->port, ']', out->port_len) == NULL;
   }
+  if (memchr(s, '[', len) != NULL || memchr(s, ']', len) != NULL)
+    return 0;
   const char *colon = memchr(s, ':', len);
   out->host_len = len;
   if (colon == NULL || memchr(colon + 1, ':', len - (size_t)(colon - s) - 1) != NULL)
-    return memchr(s, '[', len) == NULL && memchr(s, ']', len) == NULL;
+    return 1;  /* no port, or a bare IPv6 address */
   if (colon + 1 == s + len)
     return 0;  /* "host:" */
   out->host_len = (size_t)(colon - s);
   out->port = out->host_len + 1;
   out->port_len = len - out->port;
-  return memchr(s, '[', len) == NULL && memchr(s, ']', len) == NULL;
+  return 1;
 }
 
 /* The port at idx as a service string for the resolver: a number 0..65535,
@@ -744,7 +768,7 @@ static const luaL_Reg funcs[] = {
   { "gethostbyname", l_gethostbyname }, { "gethostbyaddr", l_gethostbyaddr },
   { "getservbyname", l_getservbyname }, { "getprotobyname", l_getprotobyname },
   { "inet_aton", l_inet_aton }, { "inet_ntoa", l_inet_ntoa },
-  { "splitaddr", l_splitaddr },
+  { "splitaddr", l_splitaddr }, { "_unix_path_error", l_unix_path_error },
   { NULL, NULL }
 };
 

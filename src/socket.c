@@ -30,7 +30,6 @@ name of the resolver's code, a string, where a system call gives an errno).
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define RECV_DEFAULT 65536   /* recv/recvfrom without a size */
@@ -850,8 +849,5 @@ int uipc_socket_open(lua_State *L) {
   luaL_setfuncs(L, methods, 0);
   lua_pop(L, 2);
   uipc_register(L, funcs);
-  /* for socket.lua, which checks a path before any socket exists */
-  lua_pushinteger(L, (lua_Integer)sizeof ((struct sockaddr_un *)0)->sun_path - 1);
-  lua_setfield(L, -2, "_unix_path_max");
   return 0;
 }

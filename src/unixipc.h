@@ -384,8 +384,8 @@ typedef struct {
 } uipc_sockaddr;
 #define UIPC_SA(a) ((struct sockaddr *)&(a)->ss)
 
-/* The parsers of outside text (pure: no Lua, no system call; fuzzed by
- * fuzz/address.c). A "HOST:PORT" argument: "host:port", "[v6 host]:port",
+/* The parsers of outside text (pure: no Lua, no system call; fuzzed through
+ * fuzz/address.lua). A "HOST:PORT" argument: "host:port", "[v6 host]:port",
  * "[v6 host]", "host", or a bare IPv6 address (two colons or more: all
  * host). Fills the spans of host and port within s (port_len 0: no port);
  * returns 0 for a malformed one ("", "[::1", "[::1]x", "host:", "[]"). */

@@ -12,7 +12,7 @@
 -- @usage local ipc = require "unixipc"
 local core = require "unixipc.core"
 
-local private = { _guarded_pcall = true, _unix_path_max = true }
+local private = { _guarded_pcall = true, _unix_path_error = true }
 local ipc = {}
 for name, value in pairs(core) do
   if not private[name] then ipc[name] = value end

@@ -3,9 +3,9 @@
 --
 -- Ports are numbers, service names (`"http"`) or Perl's `"daytime(13)"`
 -- (the name, else the number); port 0 picks a free port. Without a `port`
--- option, `host` may carry it: `"localhost:daytime(13)"`, `"[::1]:80"`. A host name is
--- resolved with getaddrinfo and each address is tried in turn, as IO::Socket
--- does. Failures return `nil, message, code` (an errno, or the resolver's
+-- option, `host` may carry it: `"localhost:daytime(13)"`, `"[::1]:80"`. A
+-- host name is resolved with getaddrinfo and each address is tried in turn,
+-- as IO::Socket does. Failures return `nil, message, code` (an errno, or the resolver's
 -- `"EAI_..."` name); wrong options raise.
 -- @module unixipc
 
@@ -13,21 +13,18 @@ return function(ipc, core, argerror)
   local protos = { tcp = "stream", udp = "dgram" }
   local families = { inet = true, inet6 = true, unix = true }
 
-  -- What is wrong with a Unix-domain path for bind and connect, or nil:
-  -- it holds no NUL byte, except the first of a Linux abstract name, and
-  -- fits sun_path.
+  -- What is wrong with the path option, or nil (the core's own check of
+  -- Unix-domain paths, made before any socket exists).
   local function badpath(path)
     if type(path) ~= "string" then
       return "option 'path' must be a string, got " .. type(path)
     end
-    local abstract = path:byte(1) == 0
-    if not abstract and path:find("\0", 1, true) then
-      return "option 'path' contains a NUL byte"
-    end
-    local max = core._unix_path_max + (abstract and 1 or 0)
-    if #path > max then
-      return string.format("Unix-domain socket path too long (%d bytes, at most %d)", #path, max)
-    end
+    return core._unix_path_error(path)
+  end
+
+  -- Whether a host option without a port option carries one ("h:80").
+  local function carries_port(opts)
+    return opts.port == nil and type(opts.host) == "string" and opts.host:find(":", 1, true) ~= nil
   end
 
   -- The options table of connect/listen, checked for the caller's line
@@ -59,8 +56,8 @@ return function(ipc, core, argerror)
     local pathmsg = opts.path ~= nil and badpath(opts.path)
     if pathmsg then
       argerror(fname, 1, pathmsg)
-    elseif opts.path == nil and fname == "connect" and (opts.host == nil or opts.port == nil
-        and not (type(opts.host) == "string" and opts.host:find(":", 1, true))) then
+    elseif opts.path == nil and fname == "connect"
+        and (opts.host == nil or opts.port == nil and not carries_port(opts)) then
       argerror(fname, 1, "options 'host' and 'port' (or 'path') expected")
     end
     return protos[proto]
@@ -71,7 +68,7 @@ return function(ipc, core, argerror)
   -- true, host, port, or false, message, errno for a malformed one.
   local function target(fname, opts, default_port)
     local host, port = opts.host, opts.port
-    if port == nil and type(host) == "string" and host:find(":", 1, true) then
+    if carries_port(opts) then
       local msg
       host, port, msg = core.splitaddr(host)
       if not host then
@@ -119,8 +116,7 @@ return function(ipc, core, argerror)
   -- `{host=, port=, proto="tcp"|"udp", family=, timeout=, path=, localport=,
   -- localhost=}`; `path` makes a Unix-domain socket. `timeout` bounds the
   -- whole connect (the name lookup and every address tried); reads and
-  -- writes keep no timeout
-  -- unless `h:settimeout` sets one.
+  -- writes keep no timeout unless `h:settimeout` sets one.
   -- @tparam table opts
   -- @treturn[1] handle the connected socket
   -- @return[2] nil
