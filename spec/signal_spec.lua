@@ -96,6 +96,22 @@ describe("signal names and numbers", function()
     assert.has_error(function() ipc.SIG.NOSUCH = "DEFAULT" end)
     assert.has_error(function() return ipc.SIG.NOSUCH end)
   end)
+
+  it("reports a wrong element of a signal array against the array, by its index", function()
+    local before = ipc.sigmask()
+    local cases = {
+      { { "INT", "NOSUCH" }, "element 2: unknown signal 'NOSUCH'" },
+      { { 2.5 }, "element 1: number has no integer representation" },
+      { { "HUP", 0 }, "element 2: invalid signal number" },
+      { { "HUP", {} }, "element 2: signal name or number expected, got table" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(function() ipc.sigblock(c[1]) end)
+      assert.is_false(ok)
+      assert.matches("bad argument #1 to 'sigblock' (" .. c[2] .. ")", tostring(err), 1, true)
+    end
+    assert.same(before, ipc.sigmask())  -- nothing was blocked
+  end)
 end)
 
 describe("ipc.SIG and ipc.signal", function()
