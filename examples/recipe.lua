@@ -110,6 +110,17 @@ function recipe.listen(port)
   return server
 end
 
+--- TERM or INT: log "caught SIGTERM, shutting down" and exit 0. The handler
+-- runs at a safe point, even while accept() waits.
+function recipe.exit_on_term()
+  for _, sig in ipairs{ "TERM", "INT" } do
+    ipc.SIG[sig] = function(name)
+      recipe.logmsg("caught SIG%s, shutting down", name)
+      os.exit(0)
+    end
+  end
+end
+
 --- Log a line on stdout, flushed (servers' logs are read while they run).
 function recipe.log(fmt, ...)
   io.stdout:write(string.format(fmt, ...), "\n")

@@ -15,12 +15,7 @@ local logmsg = recipe.logmsg
 
 local server = recipe.listen(port)
 
--- TERM or INT: log and leave. Set before the start line, so a signal sent
--- as soon as it shows is handled; the handler runs at a safe point, even
--- while accept() waits.
-for _, sig in ipairs{ "TERM", "INT" } do
-  ipc.SIG[sig] = function(name) logmsg("caught SIG%s, shutting down", name) os.exit(0) end
-end
+recipe.exit_on_term()  -- before the start line: a signal may follow it at once
 
 recipe.started("port " .. server:getsockname().port)
 
