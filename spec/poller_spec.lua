@@ -12,17 +12,7 @@ end
 
 local children = {}
 
-after_each(function()
-  for i = #open_handles, 1, -1 do
-    pcall(open_handles[i].close, open_handles[i])
-    open_handles[i] = nil
-  end
-  for i = #children, 1, -1 do
-    support.reap(children[i], 1)
-    children[i] = nil
-  end
-  support.cleanup()
-end)
+after_each(function() support.put_down(open_handles, children) end)
 
 local function pair()
   local a, b = track(ipc.socketpair())

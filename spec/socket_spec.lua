@@ -54,17 +54,7 @@ local function client(host, port)
   return c
 end
 
-after_each(function()
-  for i = #open_handles, 1, -1 do
-    pcall(open_handles[i].close, open_handles[i])
-    open_handles[i] = nil
-  end
-  for i = #children, 1, -1 do
-    support.reap(children[i], 1)
-    children[i] = nil
-  end
-  support.cleanup()
-end)
+after_each(function() support.put_down(open_handles, children) end)
 
 describe("TCP", function()
   local function echo_lines(host)

@@ -312,6 +312,21 @@ function support.children(except)
   return out
 end
 
+--- After a test: close the handles a spec file tracked, reap its children
+-- (killed when still running after a second), remove its temporary paths;
+-- both lists are emptied.
+function support.put_down(handles, children)
+  for i = #handles, 1, -1 do
+    pcall(handles[i].close, handles[i])
+    handles[i] = nil
+  end
+  for i = #children, 1, -1 do
+    support.reap(children[i], 1)
+    children[i] = nil
+  end
+  support.cleanup()
+end
+
 --- The descriptors this process has open below 4096, as a string
 -- ("0 1 2 5"), to compare before and after.
 function support.open_fds()
