@@ -162,10 +162,13 @@ int uipc_sysv_fail(lua_State *L, long r, const char *what, int id) {
 
 long uipc_sysv_blocking(lua_State *L, double deadline, uipc_sysv_attempt attempt,
                         void *ctx, int try_first) {
-  /* with a deadline too: a timeout of 0 still takes what is there */
+  /* with a deadline too: a timeout of 0 still takes what is there. A
+   * semtimedop with a zero timeout may still be interrupted (EINTR): like
+   * "would wait", that goes to the loop, which runs the handlers and ends
+   * at the deadline; EINTR never reaches Lua. */
   if (try_first || deadline >= 0) {
     long r = attempt(ctx, 1);
-    if (r >= 0 || (errno != EAGAIN && errno != ENOMSG))  /* ENOMSG: msgrcv */
+    if (r >= 0 || (errno != EAGAIN && errno != ENOMSG && errno != EINTR))  /* ENOMSG: msgrcv */
       return r;
   }
   for (;;) {
